@@ -1,0 +1,84 @@
+"""Make one handout: resolve the inputs, fit the page, render, verify, write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handout.errors import HandoutError
+from handout.fit import fit
+from handout.output import write_atomic
+from handout.render import Page, render
+from handout.resolve import Handout, Project, load_content, resolve
+from handout.verify import verify
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    topic: str
+    language: str
+    clinic: str
+    layout: str = "standard"
+    output: Path | None = None
+
+
+@dataclass(frozen=True)
+class Built:
+    path: Path
+    body_size: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def default_output(request: BuildRequest) -> Path:
+    return Path("out") / request.clinic / request.language / f"{request.topic}-{request.layout}.pdf"
+
+
+def build_handout(project: Project, request: BuildRequest, today: dt.date | None = None) -> Built:
+    handout = resolve(project, request.topic, request.language, request.clinic, request.layout)
+    if handout.topic.review.status == "retired":
+        raise HandoutError(f"topic '{handout.topic.id}' is retired in {handout.content_file}: it is not printed")
+    page = Page(handout)
+    chosen = fit(page)
+    rendered = render(page, chosen.body_size)
+    verify(rendered.pdf)
+    target = request.output or default_output(request)
+    write_atomic(target, rendered.pdf)
+    return Built(target, chosen.body_size, warnings_for(handout, today or dt.date.today()))
+
+
+def warnings_for(handout: Handout, today: dt.date) -> list[str]:
+    """What staff should know about a handout that was built anyway."""
+    warnings = []
+    review = handout.topic.review
+    where = f"topic '{handout.topic.id}'"
+    if review.status == "draft":
+        warnings.append(f"{where} is a draft: have a clinician approve it before it is given to patients")
+    if review.next_review < today:
+        warnings.append(f"{where} was due for review on {review.next_review.isoformat()}")
+    translation = handout.document.translation
+    if translation is not None and not translation.reviewed:
+        warnings.append(
+            f"{where} in '{handout.language}' is a {translation.method} translation "
+            "not yet checked by a qualified translator"
+        )
+    return warnings
+
+
+@dataclass(frozen=True)
+class Inventory:
+    topics: list[str]
+    languages: list[str]
+    clinics: list[str]
+    layouts: list[str]
+
+
+def inventory(project: Project) -> Inventory:
+    content = load_content(project.content_path).content
+    languages = sorted({language for topic in content.topics for language in topic.documents})
+    return Inventory(
+        topics=[topic.id for topic in content.topics],
+        languages=languages,
+        clinics=project.clinic_ids(),
+        layouts=project.layout_names(),
+    )

@@ -1,0 +1,51 @@
+"""Choose the largest body size at which the handout fits on exactly one page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handout.errors import DoesNotFitError
+from handout.render import Page, render
+
+
+@dataclass(frozen=True)
+class Fit:
+    body_size: float
+
+
+def candidate_sizes(largest: float, smallest: float, step: float) -> list[float]:
+    """Sizes from ``largest`` down to ``smallest`` in ``step`` points; ``smallest`` always included."""
+    sizes = []
+    size = largest
+    while size > smallest + 1e-9:
+        sizes.append(round(size, 2))
+        size -= step
+    return [*sizes, smallest]
+
+
+def fit(page: Page) -> Fit:
+    """Binary search over the candidate sizes with trial layouts; raise if even the smallest overflows."""
+    scale = page.layout.type
+    sizes = candidate_sizes(scale.body_max, scale.body_min, scale.step)
+    smallest = render(page, sizes[-1], trial=True)
+    if smallest.pages > 1:
+        raise _does_not_fit(page, smallest.overflow)
+    low, high = 0, len(sizes) - 1  # sizes[high] is known to fit
+    while low < high:
+        middle = (low + high) // 2
+        if render(page, sizes[middle], trial=True).pages == 1:
+            high = middle
+        else:
+            low = middle + 1
+    return Fit(sizes[high])
+
+
+def _does_not_fit(page: Page, overflow: float) -> DoesNotFitError:
+    handout = page.handout
+    lines = max(1, round(overflow / (page.layout.type.body_min * page.layout.type.leading)))
+    return DoesNotFitError(
+        f"topic '{handout.topic.id}' in '{handout.language}' does not fit on one page with layout "
+        f"'{handout.layout.name}' ({page.clinic.page_size}) even at the smallest body size "
+        f"{page.layout.type.body_min:g} pt: it is about {overflow / 72 * 25.4:.0f} mm (~{lines} lines) too long. "
+        f"Shorten the text of this language in {handout.content_file}."
+    )

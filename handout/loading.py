@@ -1,0 +1,182 @@
+"""Read YAML files strictly and remember where every value came from.
+
+PyYAML's ``safe_load`` lets a repeated key silently win and expands aliases
+(the "billion laughs" bomb). Here the node tree is walked by hand instead, so a
+repeated key or an alias is an error with its line, and every key and list item
+keeps its position for the messages of later steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from handout.errors import InputError, Problem
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+PathKey = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass
+class SourceFile:
+    """A parsed YAML file: its data and the position of every key and list item."""
+
+    path: Path
+    data: Any
+    positions: dict[PathKey, Position] = field(default_factory=dict)
+
+    def locate(self, path: Iterable[str | int]) -> Position:
+        """Position of ``path``, or of its nearest ancestor that exists in the file."""
+        key = tuple(path)
+        while key not in self.positions and key:
+            key = key[:-1]
+        return self.positions.get(key, Position(1, 1))
+
+    def problem(self, path: Iterable[str | int], message: str) -> Problem:
+        pos = self.locate(path)
+        return Problem(self.path, pos.line, pos.column, message)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed: write the value out in full",
+                problem_mark=mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _position(node: yaml.Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _TreeBuilder:
+    def __init__(self, loader: _StrictLoader, path: Path) -> None:
+        self.loader = loader
+        self.file = path
+        self.positions: dict[PathKey, Position] = {}
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, where: PathKey) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, where)
+        if isinstance(node, yaml.SequenceNode):
+            return self._sequence(node, where)
+        return self.loader.construct_object(node)
+
+    def _mapping(self, node: yaml.MappingNode, where: PathKey) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            pos = _position(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._add(pos, "a key must be plain text, not a list or mapping")
+                continue
+            key = str(self.loader.construct_object(key_node))
+            if key in result:
+                first = self.positions[(*where, key)]
+                self._add(pos, f"duplicate key '{key}' (first at line {first.line}): remove one of them")
+                continue
+            self.positions[(*where, key)] = pos
+            result[key] = self.build(value_node, (*where, key))
+        return result
+
+    def _sequence(self, node: yaml.SequenceNode, where: PathKey) -> list[Any]:
+        items = []
+        for index, item in enumerate(node.value):
+            self.positions[(*where, index)] = _position(item)
+            items.append(self.build(item, (*where, index)))
+        return items
+
+    def _add(self, pos: Position, message: str) -> None:
+        self.problems.append(Problem(self.file, pos.line, pos.column, message))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _single(path, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split or shorten it")
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise _single(path, "file not found: check the path") from None
+    except IsADirectoryError:
+        raise _single(path, "is a folder, not a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise _single(path, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
+    except OSError as exc:
+        raise _single(path, f"cannot read the file: {exc.strerror}") from None
+
+
+def _single(path: Path, message: str, line: int = 1, column: int = 1) -> InputError:
+    return InputError([Problem(path, line, column, message)])
+
+
+def load_yaml(path: Path) -> SourceFile:
+    """Parse one YAML file into plain data with positions; raise InputError on any problem."""
+    text = _read_text(path)
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise _single(path, "the file is empty: see README.md for what it must contain")
+        builder = _TreeBuilder(loader, path)
+        data = builder.build(root, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise _single(path, f"YAML syntax error: {what}", line, column) from None
+    except yaml.YAMLError as exc:
+        raise _single(path, f"YAML syntax error: {exc}") from None
+    finally:
+        loader.dispose()
+    if builder.problems:
+        raise InputError(builder.problems)
+    return SourceFile(path, data, builder.positions)
+
+
+def _dotted(loc: Iterable[str | int]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _explain(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}' in {_dotted(loc[:-1])}: remove it or check its spelling"
+    if kind == "missing":
+        return f"missing key '{loc[-1]}' in {_dotted(loc[:-1])}: add it"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{_dotted(loc)}: {message}"
+
+
+def validate(source: SourceFile, model: type[M], context: dict[str, Any] | None = None) -> M:
+    """Validate ``source.data`` against ``model``; report every error with file:line:column."""
+    try:
+        return model.model_validate(source.data, context=context)
+    except ValidationError as exc:
+        problems = [source.problem(_clean_loc(e["loc"]), _explain(dict(e))) for e in exc.errors()]
+        raise InputError(problems) from None
+
+
+def _clean_loc(loc: Iterable[str | int]) -> PathKey:
+    # pydantic adds markers such as "[key]" for errors in dict keys; they are not in the file.
+    return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("[")))

@@ -1,0 +1,93 @@
+"""Clinic logos: PNG or SVG files inside the clinic's own asset folder, checked before use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+from svglib.svglib import svg2rlg
+
+MAX_LOGO_BYTES = 5 * 1024 * 1024
+MAX_LOGO_PIXELS = 16_000_000
+
+
+class LogoProblem(Exception):
+    """Why a logo cannot be used; the caller adds the file and line."""
+
+
+@dataclass(frozen=True)
+class Logo:
+    path: Path
+    width: float
+    height: float
+    image: Any  # an ImageReader for PNG, a reportlab Drawing for SVG
+
+    def draw(self, canvas: Canvas, x: float, y: float, max_width: float, max_height: float) -> float:
+        """Draw the logo scaled to fit the box whose lower-left corner is (x, y); return its width."""
+        scale = min(max_width / self.width, max_height / self.height)
+        width, height = self.width * scale, self.height * scale
+        top = y + (max_height - height) / 2
+        if isinstance(self.image, Drawing):
+            canvas.saveState()
+            canvas.translate(x, top)
+            canvas.scale(scale, scale)
+            renderPDF.draw(self.image, canvas, 0, 0)
+            canvas.restoreState()
+        else:
+            canvas.drawImage(self.image, x, top, width, height, mask="auto")
+        return width
+
+
+def read_logo(asset_dir: Path, relative: str) -> Logo:
+    path = _inside(asset_dir, relative)
+    if path.stat().st_size > MAX_LOGO_BYTES:
+        raise LogoProblem(f"logo {relative} is larger than {MAX_LOGO_BYTES // 1024 // 1024} MB: use a smaller file")
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        return _read_png(path, relative)
+    if suffix == ".svg":
+        return _read_svg(path, relative, asset_dir)
+    raise LogoProblem(f"logo {relative} must be a .png or .svg file")
+
+
+def _inside(asset_dir: Path, relative: str) -> Path:
+    if Path(relative).is_absolute():
+        raise LogoProblem(f"logo path {relative} is absolute: give a path inside {asset_dir}")
+    folder = asset_dir.resolve()
+    path = (asset_dir / relative).resolve()
+    if not path.is_relative_to(folder):
+        raise LogoProblem(f"logo path {relative} leads outside the clinic's folder {asset_dir}: move the logo into it")
+    if not path.is_file():
+        raise LogoProblem(f"logo file {asset_dir / relative} does not exist: add it or fix the path")
+    return path
+
+
+def _read_png(path: Path, relative: str) -> Logo:
+    try:
+        with Image.open(path) as probe:
+            if probe.format != "PNG":
+                raise LogoProblem(f"logo {relative} is not a PNG image (it is {probe.format})")
+            if probe.width * probe.height > MAX_LOGO_PIXELS:
+                raise LogoProblem(f"logo {relative} is {probe.width}x{probe.height} pixels: use an image under 4000x4000")
+            probe.verify()
+        image = Image.open(path)
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise LogoProblem(f"logo {relative} is not a readable PNG image ({exc}): export it again") from None
+    return Logo(path, float(image.width), float(image.height), ImageReader(image))
+
+
+def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
+    try:
+        drawing = svg2rlg(str(path), external_reference_root=str(asset_dir.resolve()))
+    except Exception as exc:  # svglib raises many kinds of errors on broken files
+        raise LogoProblem(f"logo {relative} is not a readable SVG image ({type(exc).__name__}): export it again") from None
+    if drawing is None or not drawing.width or not drawing.height:
+        raise LogoProblem(f"logo {relative} is not a readable SVG image with a width and height: export it again")
+    return Logo(path, float(drawing.width), float(drawing.height), drawing)

@@ -1,0 +1,218 @@
+"""Find and validate what one handout needs: topic, language, clinic brand, layout, fonts and labels.
+
+Clinics (``clinics/<id>.yaml``, assets in ``clinics/<id>/``) and layouts
+(``layouts/<name>.yaml``) are data files found by name beside the content file.
+All problems in all input files are collected and reported together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from handout import __version__
+from handout.errors import InputError, NotFoundError, Problem
+from handout.fonts import FontFamily, family_for, missing_glyphs
+from handout.inline import plain
+from handout.loading import SourceFile, load_yaml, validate
+from handout.locales import Labels, labels_for
+from handout.logos import Logo, LogoProblem, read_logo
+from handout.schema import Clinic, Content, Document, Layout, Topic
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the input files are: the content file, and the clinic and layout folders."""
+
+    content_path: Path
+    clinics_dir: Path
+    layouts_dir: Path
+
+    @classmethod
+    def at(cls, content: Path, clinics: Path | None = None, layouts: Path | None = None) -> Project:
+        root = content.parent
+        return cls(content, clinics or root / "clinics", layouts or root / "layouts")
+
+    def clinic_ids(self) -> list[str]:
+        return _ids_in(self.clinics_dir)
+
+    def layout_names(self) -> list[str]:
+        return _ids_in(self.layouts_dir)
+
+
+def _ids_in(folder: Path) -> list[str]:
+    return sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class LoadedContent:
+    content: Content
+    source: SourceFile
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.content.topics:
+            if topic.id == topic_id:
+                return topic
+        known = ", ".join(t.id for t in self.content.topics)
+        raise NotFoundError(f"no topic '{topic_id}' in {self.source.path}; topics: {known}")
+
+    def path_of(self, topic: Topic, language: str) -> tuple[str | int, ...]:
+        return ("topics", self.content.topics.index(topic), "documents", language)
+
+
+@dataclass(frozen=True)
+class LoadedClinic:
+    id: str
+    clinic: Clinic
+    source: SourceFile
+    logo: Logo | None
+
+
+@dataclass(frozen=True)
+class LoadedLayout:
+    name: str
+    layout: Layout
+    source: SourceFile
+
+
+@dataclass(frozen=True)
+class Handout:
+    """Everything needed to lay out one handout, validated and resolved."""
+
+    topic: Topic
+    language: str
+    document: Document
+    clinic: LoadedClinic
+    layout: LoadedLayout
+    fonts: FontFamily
+    labels: Labels
+    content_file: Path
+    values: dict[str, str] = field(default_factory=dict)
+    version: str = __version__
+
+    @property
+    def source_language_name(self) -> str:
+        translation = self.document.translation
+        return self.labels.language_name(translation.from_language) if translation else ""
+
+
+def load_content(path: Path) -> LoadedContent:
+    source = load_yaml(path)
+    return LoadedContent(validate(source, Content), source)
+
+
+def load_clinic(project: Project, clinic_id: str) -> LoadedClinic:
+    path = _named_file(project.clinics_dir, clinic_id, "clinic", project.clinic_ids())
+    source = load_yaml(path)
+    clinic = validate(source, Clinic)
+    logo = None
+    if clinic.logo is not None:
+        try:
+            logo = read_logo(project.clinics_dir / clinic_id, clinic.logo)
+        except LogoProblem as exc:
+            raise InputError([source.problem(("logo",), str(exc))]) from None
+    return LoadedClinic(clinic_id, clinic, source, logo)
+
+
+def load_layout(project: Project, name: str) -> LoadedLayout:
+    path = _named_file(project.layouts_dir, name, "layout", project.layout_names())
+    source = load_yaml(path)
+    return LoadedLayout(name, validate(source, Layout), source)
+
+
+def _named_file(folder: Path, name: str, what: str, known: list[str]) -> Path:
+    if name not in known:
+        listing = ", ".join(known) or f"none (is {folder} the right folder?)"
+        raise NotFoundError(f"no {what} '{name}' in {folder}; {what}s: {listing}")
+    return folder / f"{name}.yaml"
+
+
+class _Collector:
+    """Runs loaders and keeps every InputError, so all files' problems are reported at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def run(self, load: Callable[[], T]) -> T | None:
+        try:
+            return load()
+        except InputError as exc:
+            self.problems += exc.problems
+            return None
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise InputError(self.problems)
+
+
+def resolve(project: Project, topic_id: str, language: str, clinic_id: str, layout_name: str) -> Handout:
+    """Load and validate the inputs of one handout; raise a HandoutError naming every problem."""
+    collector = _Collector()
+    content = collector.run(lambda: load_content(project.content_path))
+    clinic = collector.run(lambda: load_clinic(project, clinic_id))
+    layout = collector.run(lambda: load_layout(project, layout_name))
+    collector.raise_any()
+    assert content and clinic and layout
+    return assemble(content, clinic, layout, topic_id, language)
+
+
+def assemble(
+    content: LoadedContent, clinic: LoadedClinic, layout: LoadedLayout, topic_id: str, language: str
+) -> Handout:
+    """Pick the topic's document in ``language`` and check that its fonts can print every character."""
+    topic = content.topic(topic_id)
+    document = topic.documents.get(language)
+    if document is None:
+        known = ", ".join(topic.documents)
+        raise NotFoundError(f"topic '{topic_id}' has no '{language}' document; languages: {known}")
+    handout = Handout(
+        topic=topic,
+        language=language,
+        document=document,
+        clinic=clinic,
+        layout=layout,
+        fonts=family_for(language),
+        labels=labels_for(language),
+        content_file=content.source.path,
+        values=placeholder_values(clinic.clinic),
+    )
+    check_glyphs(handout, content)
+    return handout
+
+
+def placeholder_values(clinic: Clinic) -> dict[str, str]:
+    return {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "emergency_number": clinic.emergency_number}
+
+
+def check_glyphs(handout: Handout, content: LoadedContent) -> None:
+    """Every character printed must have a glyph: nothing may print as an empty box."""
+    problems = []
+    where = content.path_of(handout.topic, handout.language)
+    for path, text in handout.document.texts():
+        for char in missing_glyphs(plain(text, handout.values), handout.fonts):
+            problems.append(content.source.problem((*where, *path), _no_glyph(char, handout)))
+    clinic = handout.clinic
+    for key, text in _clinic_texts(clinic.clinic):
+        for char in missing_glyphs(text, handout.fonts):
+            problems.append(clinic.source.problem(key, _no_glyph(char, handout)))
+    if problems:
+        raise InputError(problems)
+
+
+def _clinic_texts(clinic: Clinic) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    yield ("name",), clinic.name
+    if clinic.health_system:
+        yield ("health_system",), clinic.health_system
+    for index, line in enumerate(clinic.address):
+        yield ("address", index), line
+
+
+def _no_glyph(char: str, handout: Handout) -> str:
+    return (
+        f"character {char!r} (U+{ord(char):04X}) cannot be printed: the {handout.fonts.name} font "
+        f"used for '{handout.language}' has no glyph for it; replace or remove it"
+    )

@@ -1,0 +1,259 @@
+"""The schema of every input file: content, clinic brands and layouts.
+
+This is the only module that knows the shape of the files. Everything after loading
+receives these validated, immutable objects. Unknown keys are rejected everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+
+from babel import Locale, UnknownLocaleError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from handout.inline import text_problems
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+def _check_text(value: str) -> str:
+    problems = text_problems(value)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+def _check_language(value: str) -> str:
+    try:
+        Locale.parse(value, sep="-")
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"unknown language code {value!r}: use a code such as 'en', 'es' or 'zh-Hans'") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=2000)]
+ShortText = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=200)]
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64),
+    Field(description="Lower-case letters, digits and single hyphens, e.g. 'muscle-calcification'"),
+]
+Language = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
+    AfterValidator(_check_language),
+    Field(description="BCP 47 language tag, e.g. 'en', 'es', 'zh-Hans'"),
+]
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$"), Field(description="#RRGGBB")]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"]+$", max_length=300)]
+
+
+# ---------------------------------------------------------------- content
+
+
+class Code(Strict):
+    system: Literal["ICD-10-CM"] = "ICD-10-CM"
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
+    name: ShortText
+
+
+class Review(Strict):
+    last_reviewed: dt.date
+    next_review: dt.date
+    status: Literal["draft", "approved", "retired"] = Field(
+        description="draft: written, not yet approved by a clinician; approved; retired: do not print"
+    )
+    reviewed_by: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _next_after_last(self) -> Review:
+        if self.next_review <= self.last_reviewed:
+            raise ValueError("next_review must be after last_reviewed")
+        return self
+
+
+class Source(Strict):
+    title: ShortText
+    url: Url
+
+
+class Translation(Strict):
+    """Where a translated document came from and whether a qualified translator checked it."""
+
+    from_language: Language
+    source_version: str = Field(description="The source document's version, as `handout list` prints it")
+    method: Literal["human", "machine"]
+    reviewed: bool = False
+    reviewed_by: ShortText | None = None
+
+
+class Section(Strict):
+    heading: ShortText
+    kind: Literal["normal", "highlight", "warning"] = Field(
+        default="normal", description="highlight: a tinted box (e.g. when to call); warning: emergency box"
+    )
+    paragraphs: list[Text] = Field(default_factory=list, max_length=10)
+    bullets: list[Text] = Field(default_factory=list, max_length=15)
+
+    @model_validator(mode="after")
+    def _has_body(self) -> Section:
+        if not self.paragraphs and not self.bullets:
+            raise ValueError("a section needs paragraphs, bullets or both")
+        return self
+
+
+class Document(Strict):
+    """The whole handout text in one language."""
+
+    title: ShortText
+    subtitle: ShortText | None = Field(default=None, description="E.g. the medical name of the condition")
+    summary: Text = Field(description="The one main message, printed first")
+    key_points: list[Text] = Field(min_length=3, max_length=5, description="Used by the large-print layout")
+    sections: list[Section] = Field(min_length=1, max_length=20)
+    translation: Translation | None = None
+
+    def version(self) -> str:
+        """A short hash of the text, recorded by translations made from this document."""
+        text = self.model_dump(mode="json", exclude={"translation"})
+        digest = hashlib.sha256(json.dumps(text, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return digest[:12]
+
+    def texts(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every printed string with its path inside the document."""
+        found: list[tuple[tuple[str | int, ...], str]] = [(("title",), self.title), (("summary",), self.summary)]
+        if self.subtitle:
+            found.append((("subtitle",), self.subtitle))
+        found += [(("key_points", i), point) for i, point in enumerate(self.key_points)]
+        for s, section in enumerate(self.sections):
+            found.append((("sections", s, "heading"), section.heading))
+            found += [(("sections", s, "paragraphs", i), p) for i, p in enumerate(section.paragraphs)]
+            found += [(("sections", s, "bullets", i), b) for i, b in enumerate(section.bullets)]
+        return found
+
+
+class Topic(Strict):
+    id: Id
+    codes: list[Code] = Field(min_length=1)
+    review: Review
+    source_language: Language
+    sources: list[Source] = Field(min_length=1)
+    documents: dict[Language, Document] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _translations_consistent(self) -> Topic:
+        if self.source_language not in self.documents:
+            raise ValueError(f"source_language '{self.source_language}' has no document")
+        for language, document in self.documents.items():
+            if language == self.source_language and document.translation is not None:
+                raise ValueError(f"documents.{language} is the source language: remove its 'translation'")
+            if language != self.source_language and document.translation is None:
+                raise ValueError(
+                    f"documents.{language}: add 'translation' (from_language, source_version, method, reviewed)"
+                )
+        return self
+
+
+class Content(Strict):
+    topics: list[Topic] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Content:
+        ids = [topic.id for topic in self.topics]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"topic ids must be unique; repeated: {', '.join(repeated)}")
+        return self
+
+
+# ---------------------------------------------------------------- clinics
+
+
+class BrandColours(Strict):
+    primary: Colour
+    secondary: Colour | None = None
+
+
+class Clinic(Strict):
+    name: ShortText
+    health_system: ShortText | None = Field(default=None, description="Parent system, printed for co-branding")
+    logo: str | None = Field(default=None, description="PNG or SVG file inside the clinic's asset folder")
+    colors: BrandColours
+    address: list[ShortText] = Field(min_length=1, max_length=4)
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+()\-. ]{3,30}$")]
+    website: Url | None = None
+    emergency_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,4}$")] = "911"
+    page_size: Literal["letter", "a4"] = "letter"
+    languages: list[Language] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- layouts
+
+ColourRole = Annotated[
+    str,
+    StringConstraints(pattern=r"^(primary|secondary|#[0-9A-Fa-f]{6})$"),
+    Field(description="'primary' or 'secondary' brand colour, or a fixed #RRGGBB"),
+]
+
+
+class Margins(Strict):
+    top: float = Field(ge=0, le=144)
+    right: float = Field(ge=0, le=144)
+    bottom: float = Field(ge=0, le=144)
+    left: float = Field(ge=0, le=144)
+
+
+class TypeScale(Strict):
+    body_max: float = Field(ge=6, le=48, description="Largest body size tried, in points")
+    body_min: float = Field(ge=6, le=48, description="Smallest body size allowed, in points")
+    step: float = Field(default=0.5, gt=0, le=4)
+    leading: float = Field(default=1.3, ge=1.0, le=2.0, description="Line height as a multiple of the size")
+    title: float = Field(default=1.8, ge=1, le=4, description="Title size as a multiple of the body size")
+    heading: float = Field(default=1.15, ge=1, le=3)
+    footer: float = Field(default=8.5, ge=6, le=24, description="Footer size in points")
+    header: float = Field(default=12, ge=6, le=36, description="Header (clinic name) size in points")
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> TypeScale:
+        if self.body_min > self.body_max:
+            raise ValueError("body_min must not be larger than body_max")
+        return self
+
+
+class ColourRoles(Strict):
+    header_fill: ColourRole = "primary"
+    heading_text: ColourRole = "primary"
+    summary_fill: ColourRole = "secondary"
+    highlight_fill: ColourRole = "secondary"
+    highlight_border: ColourRole = "primary"
+    warning_fill: ColourRole = "#FDECEA"
+    warning_border: ColourRole = "#B3261E"
+
+
+class Layout(Strict):
+    description: ShortText
+    content: Literal["full", "key_points"] = Field(description="full: all sections; key_points: key points only")
+    margins: Margins
+    columns: int = Field(default=1, ge=1, le=3)
+    column_gap: float = Field(default=18, ge=0, le=72)
+    header_height: float = Field(default=64, ge=24, le=200)
+    pin_warnings: bool = Field(
+        default=False, description="Print warning sections across the full width at the foot of the page"
+    )
+    type: TypeScale
+    colors: ColourRoles = ColourRoles()
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {"content": Content, "clinic": Clinic, "layout": Layout}
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema editors use to check a content, clinic or layout file."""
+    schema = SCHEMAS[name].model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"handout {name} file"
+    return schema
