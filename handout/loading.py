@@ -158,7 +158,7 @@ def _dotted(loc: Iterable[str | int]) -> str:
 
 
 def _explain(error: dict[str, Any]) -> str:
-    loc = tuple(error["loc"])
+    loc = _clean_loc(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"unknown key '{loc[-1]}' in {_dotted(loc[:-1])}: remove it or check its spelling"

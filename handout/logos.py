@@ -28,12 +28,13 @@ class Logo:
     height: float
     image: Any  # an ImageReader for PNG, a reportlab Drawing for SVG
 
-    def draw(self, canvas: Canvas, x: float, y: float, max_width: float, max_height: float) -> float:
-        """Draw the logo scaled to fit the box whose lower-left corner is (x, y); return its width."""
+    def draw(self, canvas: Canvas, x: float, y: float, max_width: float, max_height: float, font: str) -> float:
+        """Draw the logo scaled into the box whose lower-left corner is (x, y); ``font`` is the page's font."""
         scale = min(max_width / self.width, max_height / self.height)
         width, height = self.width * scale, self.height * scale
         top = y + (max_height - height) / 2
         if isinstance(self.image, Drawing):
+            self.image.initialFontName = font  # else the renderer selects (and references) Helvetica
             canvas.saveState()
             canvas.translate(x, top)
             canvas.scale(scale, scale)

@@ -158,6 +158,7 @@ class Page:
         x0, y0, x1, y1 = widget.getBounds()
         drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
         drawing.add(widget)
+        drawing.initialFontName = self.handout.fonts.regular  # else the renderer selects Helvetica
         renderPDF.draw(drawing, canvas, self.right - QR_SIZE, top - QR_SIZE)
         size = self.layout.type.footer
         canvas.setFont(self.handout.fonts.regular, size)
@@ -180,7 +181,7 @@ class Page:
             tile_width = min(tile * logo.width / logo.height + 8, tile * 3)
             canvas.setFillColor(white)
             canvas.roundRect(x, bottom + pad, tile_width, tile, radius=4, stroke=0, fill=1)
-            logo.draw(canvas, x + 4, bottom + pad + 4, tile_width - 8, tile - 8)
+            logo.draw(canvas, x + 4, bottom + pad + 4, tile_width - 8, tile - 8, self.handout.fonts.regular)
             x += tile_width + pad
         phone_left = self._draw_phone(canvas, bottom, height, pad)
         self._draw_clinic_name(canvas, x, phone_left - pad, bottom, height, pad)
@@ -349,6 +350,7 @@ class Composer:
         table = Table([[item] for item in content], colWidths=[width])
         last = len(content) - 1
         table.setStyle([
+            ("FONTNAME", (0, 0), (-1, -1), self.handout.fonts.regular),  # else ReportLab sets Helvetica
             ("BACKGROUND", (0, 0), (-1, -1), background),
             ("LINEBEFORE", (0, 0), (0, -1), 4, border),
             ("LEFTPADDING", (0, 0), (-1, -1), pad + 2),

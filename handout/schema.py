@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -28,6 +29,18 @@ def _check_text(value: str) -> str:
     return value
 
 
+def matching(pattern: str, what: str) -> Any:
+    """A string constraint whose error says in words what is expected; the JSON Schema keeps the pattern."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return [AfterValidator(check), Field(json_schema_extra={"pattern": pattern}, description=what)]
+
+
 def _check_language(value: str) -> str:
     try:
         Locale.parse(value, sep="-")
@@ -40,17 +53,16 @@ Text = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_lengt
 ShortText = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=200)]
 Id = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64),
-    Field(description="Lower-case letters, digits and single hyphens, e.g. 'muscle-calcification'"),
+    StringConstraints(max_length=64),
+    *matching(r"[a-z0-9]+(-[a-z0-9]+)*", "an id of lower-case letters, digits and single hyphens"),
 ]
 Language = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
     AfterValidator(_check_language),
-    Field(description="BCP 47 language tag, e.g. 'en', 'es', 'zh-Hans'"),
+    Field(description="A language code (BCP 47), e.g. 'en', 'es', 'zh-Hans'"),
 ]
-Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$"), Field(description="#RRGGBB")]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"]+$", max_length=300)]
+Colour = Annotated[str, *matching(r"#[0-9A-Fa-f]{6}", "a colour written #RRGGBB, e.g. '#0B6E4F'")]
+Url = Annotated[str, StringConstraints(max_length=300), *matching(r"https?://[^\s<>\"]+", "a web address starting https://")]
 
 
 # ---------------------------------------------------------------- content
@@ -58,7 +70,7 @@ Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"]+$", max_len
 
 class Code(Strict):
     system: Literal["ICD-10-CM"] = "ICD-10-CM"
-    code: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
+    code: Annotated[str, *matching(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", "an ICD-10-CM code such as 'M61.9'")]
     name: ShortText
 
 
@@ -184,9 +196,9 @@ class Clinic(Strict):
     logo: str | None = Field(default=None, description="PNG or SVG file inside the clinic's asset folder")
     colors: BrandColours
     address: list[ShortText] = Field(min_length=1, max_length=4)
-    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+()\-. ]{3,30}$")]
+    phone: Annotated[str, *matching(r"[0-9+()\-. ]{3,30}", "a phone number of digits, spaces and + ( ) - .")]
     website: Url | None = None
-    emergency_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,4}$")] = "911"
+    emergency_number: Annotated[str, *matching(r"[0-9]{2,4}", "an emergency number of 2-4 digits")] = "911"
     page_size: Literal["letter", "a4"] = "letter"
     languages: list[Language] = Field(min_length=1)
 
@@ -194,9 +206,7 @@ class Clinic(Strict):
 # ---------------------------------------------------------------- layouts
 
 ColourRole = Annotated[
-    str,
-    StringConstraints(pattern=r"^(primary|secondary|#[0-9A-Fa-f]{6})$"),
-    Field(description="'primary' or 'secondary' brand colour, or a fixed #RRGGBB"),
+    str, *matching(r"primary|secondary|#[0-9A-Fa-f]{6}", "'primary' or 'secondary' (brand colours) or a fixed #RRGGBB")
 ]
 
 

@@ -1,0 +1,53 @@
+"""Shared fixtures: the shipped project, a scratch copy of it, and the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from handout.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args: str | Path) -> Run:
+    """Run the handout CLI in-process; an unexpected exception fails the test with its traceback."""
+    result: Result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(
+            "".join(traceback.format_exception(result.exception)) + f"\noutput: {result.output}"
+        )
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli() -> Callable[..., Run]:
+    return run_cli
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A writable copy of the shipped content, clinics and layouts; returns the content file."""
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copy(REPO / "content.yaml", root / "content.yaml")
+    shutil.copytree(REPO / "clinics", root / "clinics")
+    shutil.copytree(REPO / "layouts", root / "layouts")
+    return root / "content.yaml"
