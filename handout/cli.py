@@ -21,11 +21,18 @@ from handout.schema import SCHEMAS, json_schema
 F = TypeVar("F", bound=Callable[..., Any])
 
 content_option = click.option(
-    "--content", "content", type=click.Path(path_type=Path), default=Path("content.yaml"), show_default=True,
+    "--content",
+    "content",
+    type=click.Path(path_type=Path),
+    default=Path("content.yaml"),
+    show_default=True,
     help="Content file. Clinics and layouts are looked up in clinics/ and layouts/ beside it.",
 )
 clinics_option = click.option(
-    "--clinics", "clinics", type=click.Path(path_type=Path), default=None,
+    "--clinics",
+    "clinics",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Folder of clinic files [default: clinics/ beside the content file].",
 )
 
@@ -57,11 +64,23 @@ def main() -> None:
 @click.option("--layout", default="standard", show_default=True, help="Layout name from layouts/.")
 @content_option
 @clinics_option
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="PDF to write [default: out/CLINIC/LANG/TOPIC-LAYOUT.pdf].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PDF to write [default: out/CLINIC/LANG/TOPIC-LAYOUT.pdf].",
+)
 @user_errors
-def build(topic: str, language: str, clinic: str, layout: str, content: Path, clinics: Path | None,
-          output: Path | None) -> None:
+def build(
+    topic: str,
+    language: str,
+    clinic: str,
+    layout: str,
+    content: Path,
+    clinics: Path | None,
+    output: Path | None,
+) -> None:
     """Build one handout PDF and print its path."""
     built = build_handout(Project.at(content, clinics), BuildRequest(topic, language, clinic, layout, output))
     for warning in built.warnings:

@@ -54,8 +54,12 @@ def _registered(family: FontFamily) -> FontFamily:
     for face, path in ((family.regular, family.regular_file), (family.bold, family.bold_file)):
         pdfmetrics.registerFont(TTFont(face, str(path)))
     # <b> inside a paragraph switches to the bold face; there is no italic in a handout.
-    for bold, italic, face in ((0, 0, family.regular), (1, 0, family.bold), (0, 1, family.regular),
-                               (1, 1, family.bold)):
+    for bold, italic, face in (
+        (0, 0, family.regular),
+        (1, 0, family.bold),
+        (0, 1, family.regular),
+        (1, 1, family.bold),
+    ):
         addMapping(family.name, bold, italic, face)
     return family
 

@@ -27,8 +27,19 @@ _WHITESPACE = re.compile(r"\s+")
 # Invisible characters that change how text reads or is ordered, and never belong in a handout.
 # ZWNJ and ZWJ (U+200C, U+200D) are left alone: Persian and Indic scripts need them.
 _FORBIDDEN = {chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]} | {
-    "\u200b", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-    "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff",
+    "\u200b",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\ufeff",
 }
 
 
@@ -39,9 +50,7 @@ def text_problems(text: str) -> list[str]:
         problems.append("text is empty: write the text or remove the entry")
     tag = _TAG.search(text)
     if tag:
-        problems.append(
-            f"markup tag {tag.group(0)[:40]!r} is not allowed: remove it; use **bold** for emphasis"
-        )
+        problems.append(f"markup tag {tag.group(0)[:40]!r} is not allowed: remove it; use **bold** for emphasis")
     if text.count(BOLD) % 2:
         problems.append("a '**' has no closing '**': bold text is written **like this**")
     for name in _PLACEHOLDER.findall(text):
@@ -67,6 +76,4 @@ def plain(text: str, values: Mapping[str, str]) -> str:
 def to_markup(text: str, values: Mapping[str, str]) -> str:
     """ReportLab paragraph markup for content text; everything but **bold** is escaped."""
     parts = fill(text, values).split(BOLD)
-    return "".join(
-        f"<b>{escape(part)}</b>" if index % 2 else escape(part) for index, part in enumerate(parts)
-    )
+    return "".join(f"<b>{escape(part)}</b>" if index % 2 else escape(part) for index, part in enumerate(parts))

@@ -75,7 +75,9 @@ def _read_png(path: Path, relative: str) -> Logo:
             if probe.format != "PNG":
                 raise LogoProblem(f"logo {relative} is not a PNG image (it is {probe.format})")
             if probe.width * probe.height > MAX_LOGO_PIXELS:
-                raise LogoProblem(f"logo {relative} is {probe.width}x{probe.height} pixels: use an image under 4000x4000")
+                raise LogoProblem(
+                    f"logo {relative} is {probe.width}x{probe.height} pixels: use an image under 4000x4000"
+                )
             probe.verify()
         image = Image.open(path)
         image.load()
@@ -88,7 +90,9 @@ def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
     try:
         drawing = svg2rlg(str(path), external_reference_root=str(asset_dir.resolve()))
     except Exception as exc:  # svglib raises many kinds of errors on broken files
-        raise LogoProblem(f"logo {relative} is not a readable SVG image ({type(exc).__name__}): export it again") from None
+        raise LogoProblem(
+            f"logo {relative} is not a readable SVG image ({type(exc).__name__}): export it again"
+        ) from None
     if drawing is None or not drawing.width or not drawing.height:
         raise LogoProblem(f"logo {relative} is not a readable SVG image with a width and height: export it again")
     return Logo(path, float(drawing.width), float(drawing.height), drawing)

@@ -57,9 +57,13 @@ def measure(text: str, language: str) -> Readability:
     scores: dict[str, Any] = {}
     base = language.split("-")[0]
     if base == "en":
-        scores = {"flesch_kincaid_grade": metrics.flesch_kincaid_grade(text, "en_US"),
-                  "smog": metrics.smog_index(text, "en_US")}
+        scores = {
+            "flesch_kincaid_grade": metrics.flesch_kincaid_grade(text, "en_US"),
+            "smog": metrics.smog_index(text, "en_US"),
+        }
     elif base == "es":
-        scores = {"inflesz": metrics.szigriszt_pazos(text, "es"),
-                  "fernandez_huerta": metrics.fernandez_huerta(text, "es")}
+        scores = {
+            "inflesz": metrics.szigriszt_pazos(text, "es"),
+            "fernandez_huerta": metrics.fernandez_huerta(text, "es"),
+        }
     return Readability(word_count, sentence_count, word_count / sentence_count, **scores)

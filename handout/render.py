@@ -9,14 +9,13 @@ body size changes when fitting, so :func:`render` can be called once per candida
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from xml.sax.saxutils import escape
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.colors import Color, HexColor, white
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import Color, HexColor, black, white
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -30,6 +29,17 @@ from handout.resolve import Handout
 from handout.schema import Section
 
 PAGE_SIZES = {"letter": letter, "a4": A4}
+
+
+@cache
+def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The dark and light modules of the QR code for ``url`` (error correction level M)."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(url)
+    code.make()
+    return tuple(tuple(bool(cell) for cell in row) for row in code.modules)
+
+
 TEXT = HexColor("#1A1A1A")
 MUTED = HexColor("#444444")
 BULLET = "\u2022"
@@ -59,7 +69,7 @@ class _HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
         self.body_width = body_width
         self.overflow = 0.0
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (ReportLab's hook name)
+    def afterFlowable(self, flowable: Flowable) -> None:
         if self.page > 1 and not isinstance(flowable, ActionFlowable):
             self.overflow += flowable.wrap(self.body_width, 1e6)[1]
 
@@ -71,7 +81,7 @@ class Page:
         self.handout = handout
         self.layout = handout.layout.layout
         self.clinic = handout.clinic.clinic
-        self.width, self.height = PAGE_SIZES[self.clinic.page_size]
+        self.width, self.height = (float(length) for length in PAGE_SIZES[self.clinic.page_size])
         margins = self.layout.margins
         self.left = margins.left
         self.right = self.width - margins.right
@@ -94,8 +104,12 @@ class Page:
         size = self.layout.type.footer
         fonts = self.handout.fonts
         return ParagraphStyle(
-            "footer", fontName=fonts.bold if bold else fonts.regular, fontSize=size, leading=size * 1.3,
-            textColor=MUTED, spaceAfter=size * 0.3,
+            "footer",
+            fontName=fonts.bold if bold else fonts.regular,
+            fontSize=size,
+            leading=size * 1.3,
+            textColor=MUTED,
+            spaceAfter=size * 0.3,
         )
 
     @cached_property
@@ -124,7 +138,8 @@ class Page:
             return labels("Translated from {language} and checked by a qualified translator.", language=language)
         if translation.method == "machine":
             return labels(
-                "Machine translation from {language}, not yet checked by a qualified translator.", language=language
+                "Machine translation from {language}, not yet checked by a qualified translator.",
+                language=language,
             )
         return labels("Translated from {language}, not yet checked by a qualified translator.", language=language)
 
@@ -134,9 +149,7 @@ class Page:
 
     @cached_property
     def footer_height(self) -> float:
-        text = sum(
-            p.wrap(self.footer_text_width, 1e6)[1] + p.style.spaceAfter for p in self.footer_paragraphs
-        )
+        text = _stack_height(self.footer_paragraphs, self.footer_text_width)
         qr = QR_SIZE + self.layout.type.footer * 1.6 if self.clinic.website else 0
         return max(text, qr) + GAP / 2
 
@@ -154,17 +167,26 @@ class Page:
             self._draw_qr(canvas, self.clinic.website, top - GAP / 2)
 
     def _draw_qr(self, canvas: Canvas, url: str, top: float) -> None:
-        widget = QrCodeWidget(url, barLevel="M")
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
-        drawing.add(widget)
-        drawing.initialFontName = self.handout.fonts.regular  # else the renderer selects Helvetica
-        renderPDF.draw(drawing, canvas, self.right - QR_SIZE, top - QR_SIZE)
+        modules = qr_modules(url)
+        quiet = 4  # the blank border, in modules, that scanners need
+        box = QR_SIZE / (len(modules) + 2 * quiet)
+        left = self.right - QR_SIZE
+        path = canvas.beginPath()
+        for row, cells in enumerate(modules):
+            column = 0
+            for dark, run in itertools.groupby(cells):
+                count = len(list(run))
+                if dark:
+                    path.rect(left + (column + quiet) * box, top - (row + quiet + 1) * box, count * box, box)
+                column += count
+        canvas.setFillColor(black)
+        canvas.drawPath(path, stroke=0, fill=1)
         size = self.layout.type.footer
         canvas.setFont(self.handout.fonts.regular, size)
         canvas.setFillColor(MUTED)
-        canvas.drawCentredString(self.right - QR_SIZE / 2, top - QR_SIZE - size * 1.1,
-                                 self.handout.labels("Scan for more"))
+        canvas.drawCentredString(
+            self.right - QR_SIZE / 2, top - QR_SIZE - size * 1.1, self.handout.labels("Scan for more")
+        )
 
     # ------------------------------------------------------------ header
 
@@ -191,7 +213,7 @@ class Page:
         label = self.handout.labels("Questions? Call")
         phone = self.clinic.phone
         label_size, phone_size = size * 0.85, size * 1.35
-        width = max(stringWidth(label, fonts.regular, label_size), stringWidth(phone, fonts.bold, phone_size))
+        width = float(max(stringWidth(label, fonts.regular, label_size), stringWidth(phone, fonts.bold, phone_size)))
         right = self.right - pad
         middle = bottom + height / 2
         canvas.setFillColor(self.palette.header_text)
@@ -201,22 +223,38 @@ class Page:
         canvas.drawRightString(right, middle - phone_size * 0.95, phone)
         return right - width
 
-    def _draw_clinic_name(self, canvas: Canvas, left: float, right: float, bottom: float, height: float,
-                          pad: float) -> None:
+    def _draw_clinic_name(
+        self, canvas: Canvas, left: float, right: float, bottom: float, height: float, pad: float
+    ) -> None:
         fonts, labels = self.handout.fonts, self.handout.labels
         width, room = right - left, height - 2 * pad
         size = self.layout.type.header * 1.25
         while True:
-            name = ParagraphStyle("name", fontName=fonts.bold, fontSize=size, leading=size * 1.15,
-                                  textColor=self.palette.header_text)
+            name = ParagraphStyle(
+                "name",
+                fontName=fonts.bold,
+                fontSize=size,
+                leading=size * 1.15,
+                textColor=self.palette.header_text,
+            )
             blocks = [Paragraph(escape(self.clinic.name), name)]
             if self.clinic.health_system:
-                small = ParagraphStyle("system", parent=name, fontName=fonts.regular, fontSize=size * 0.72,
-                                       leading=size * 0.72 * 1.2)
+                small = ParagraphStyle(
+                    "system",
+                    parent=name,
+                    fontName=fonts.regular,
+                    fontSize=size * 0.72,
+                    leading=size * 0.72 * 1.2,
+                )
                 part_of = labels("Part of {health_system}", health_system=self.clinic.health_system)
                 blocks.append(Paragraph(escape(part_of), small))
-            detail = ParagraphStyle("address", parent=name, fontName=fonts.regular, fontSize=size * 0.68,
-                                    leading=size * 0.68 * 1.2)
+            detail = ParagraphStyle(
+                "address",
+                parent=name,
+                fontName=fonts.regular,
+                fontSize=size * 0.68,
+                leading=size * 0.68 * 1.2,
+            )
             blocks.append(Paragraph(escape(", ".join(self.clinic.address)), detail))
             heights = [block.wrap(width, 1e6)[1] for block in blocks]
             if sum(heights) <= room or size <= 7:
@@ -251,21 +289,54 @@ class Styles:
         fonts, scale, palette = page.handout.fonts, page.layout.type, page.palette
         leading = size * scale.leading
         self.size = size
-        self.body = ParagraphStyle("body", fontName=fonts.regular, fontSize=size, leading=leading,
-                                   textColor=TEXT, spaceAfter=size * 0.4)
-        self.bullet = ParagraphStyle("bullet", parent=self.body, leftIndent=size * 1.1, bulletIndent=size * 0.2,
-                                     bulletFontName=fonts.regular, bulletFontSize=size, spaceAfter=size * 0.2)
+        self.body = ParagraphStyle(
+            "body",
+            fontName=fonts.regular,
+            fontSize=size,
+            leading=leading,
+            textColor=TEXT,
+            spaceAfter=size * 0.4,
+        )
+        self.bullet = ParagraphStyle(
+            "bullet",
+            parent=self.body,
+            leftIndent=size * 1.1,
+            bulletIndent=size * 0.2,
+            bulletFontName=fonts.regular,
+            bulletFontSize=size,
+            spaceAfter=size * 0.2,
+        )
         heading_size = size * scale.heading
-        self.heading = ParagraphStyle("heading", parent=self.body, fontName=fonts.bold, fontSize=heading_size,
-                                      leading=heading_size * 1.2, textColor=palette.heading_text,
-                                      spaceBefore=size * 0.45, spaceAfter=size * 0.25, keepWithNext=1)
+        self.heading = ParagraphStyle(
+            "heading",
+            parent=self.body,
+            fontName=fonts.bold,
+            fontSize=heading_size,
+            leading=heading_size * 1.2,
+            textColor=palette.heading_text,
+            spaceBefore=size * 0.45,
+            spaceAfter=size * 0.25,
+            keepWithNext=1,
+        )
         self.box_heading = ParagraphStyle("box-heading", parent=self.heading, spaceBefore=0)
         title_size = size * scale.title
-        self.title = ParagraphStyle("title", parent=self.body, fontName=fonts.bold, fontSize=title_size,
-                                    leading=title_size * 1.15, textColor=palette.heading_text,
-                                    spaceAfter=size * 0.2)
-        self.subtitle = ParagraphStyle("subtitle", parent=self.body, fontSize=size * 0.85,
-                                       leading=size * 0.85 * 1.3, textColor=MUTED, spaceAfter=size * 0.5)
+        self.title = ParagraphStyle(
+            "title",
+            parent=self.body,
+            fontName=fonts.bold,
+            fontSize=title_size,
+            leading=title_size * 1.15,
+            textColor=palette.heading_text,
+            spaceAfter=size * 0.2,
+        )
+        self.subtitle = ParagraphStyle(
+            "subtitle",
+            parent=self.body,
+            fontSize=size * 0.85,
+            leading=size * 0.85 * 1.3,
+            textColor=MUTED,
+            spaceAfter=size * 0.5,
+        )
         self.summary = ParagraphStyle("summary", parent=self.body, fontName=fonts.bold, spaceAfter=0)
 
 
@@ -288,8 +359,12 @@ class Composer:
         return [
             Paragraph(self.markup(document.title), styles.title),
             Paragraph(escape(subtitle), styles.subtitle),
-            self._box([summary], self.page.palette.summary_fill, self.page.palette.highlight_border,
-                      self.page.content_width),
+            self._box(
+                [summary],
+                self.page.palette.summary_fill,
+                self.page.palette.highlight_border,
+                self.page.content_width,
+            ),
         ]
 
     def body(self) -> list[Flowable]:
@@ -306,8 +381,11 @@ class Composer:
         """Warning boxes the layout pins across the full width at the foot of the page."""
         if self.page.layout.content == "key_points":
             return []
-        return [self._warning(section, self.page.content_width)
-                for section in self.handout.document.sections if self._pinned(section)]
+        return [
+            self._warning(section, self.page.content_width)
+            for section in self.handout.document.sections
+            if self._pinned(section)
+        ]
 
     def _pinned(self, section: Section) -> bool:
         return section.kind == "warning" and self.page.layout.pin_warnings
@@ -330,16 +408,20 @@ class Composer:
             box = self._warning(section, self.page.column_width)
         else:
             palette = self.page.palette
-            box = self._boxed(section, palette.highlight_fill, palette.highlight_border, palette.heading_text,
-                              self.page.column_width)
+            box = self._boxed(
+                section,
+                palette.highlight_fill,
+                palette.highlight_border,
+                palette.heading_text,
+                self.page.column_width,
+            )
         return [_Spacer(self.styles.size * 0.6), box]
 
     def _warning(self, section: Section, width: float) -> Table:
         palette = self.page.palette
         return self._boxed(section, palette.warning_fill, palette.warning_border, palette.warning_border, width)
 
-    def _boxed(self, section: Section, background: Color, border: Color, heading_colour: Color,
-               width: float) -> Table:
+    def _boxed(self, section: Section, background: Color, border: Color, heading_colour: Color, width: float) -> Table:
         heading_style = ParagraphStyle("box-heading", parent=self.styles.box_heading, textColor=heading_colour)
         content = [Paragraph(self.markup(section.heading), heading_style), *self._items(section)]
         return self._box(content, background, border, width)
@@ -349,18 +431,20 @@ class Composer:
         pad = self.styles.size * 0.6
         table = Table([[item] for item in content], colWidths=[width])
         last = len(content) - 1
-        table.setStyle([
-            ("FONTNAME", (0, 0), (-1, -1), self.handout.fonts.regular),  # else ReportLab sets Helvetica
-            ("BACKGROUND", (0, 0), (-1, -1), background),
-            ("LINEBEFORE", (0, 0), (0, -1), 4, border),
-            ("LEFTPADDING", (0, 0), (-1, -1), pad + 2),
-            ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-            ("TOPPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), self.styles.size * 0.25),
-            ("TOPPADDING", (0, 0), (-1, 0), pad * 0.8),
-            ("BOTTOMPADDING", (0, last), (-1, last), pad * 0.6),
-            ("NOSPLIT", (0, 0), (0, min(1, last))),  # never a heading alone at the foot of a column
-        ])
+        table.setStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), self.handout.fonts.regular),  # else ReportLab sets Helvetica
+                ("BACKGROUND", (0, 0), (-1, -1), background),
+                ("LINEBEFORE", (0, 0), (0, -1), 4, border),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad + 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), self.styles.size * 0.25),
+                ("TOPPADDING", (0, 0), (-1, 0), pad * 0.8),
+                ("BOTTOMPADDING", (0, last), (-1, last), pad * 0.6),
+                ("NOSPLIT", (0, 0), (0, min(1, last))),  # never a heading alone at the foot of a column
+            ]
+        )
         return table
 
 
@@ -385,7 +469,7 @@ def _frame(x: float, y: float, width: float, height: float, name: str) -> Frame:
 
 
 def _stack_height(flowables: list[Flowable], width: float) -> float:
-    return sum(f.wrap(width, 1e6)[1] + _space_after(f) for f in flowables)
+    return sum(float(f.wrap(width, 1e6)[1]) + _space_after(f) for f in flowables)
 
 
 def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
@@ -407,8 +491,13 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
         frames.append(_frame(page.left, page.body_bottom, page.content_width, pinned_height, "pinned"))
         story += [*pinned, FrameBreak()]
     frames += [
-        _frame(page.left + i * (page.column_width + gap), columns_bottom, page.column_width, column_height,
-               f"column-{i + 1}")
+        _frame(
+            page.left + i * (page.column_width + gap),
+            columns_bottom,
+            page.column_width,
+            column_height,
+            f"column-{i + 1}",
+        )
         for i in range(page.layout.columns)
     ]
     story += composer.body()
@@ -417,10 +506,12 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     buffer = io.BytesIO()
     doc = _HandoutDoc(buffer, page.column_width, **_document_info(page))
     on_page = page.draw_chrome if not trial else (lambda canvas, doc: None)
-    doc.addPageTemplates([
-        PageTemplate("handout", frames=frames, onPage=on_page, autoNextPageTemplate="overflow"),
-        PageTemplate("overflow", frames=[spill]),
-    ])
+    doc.addPageTemplates(
+        [
+            PageTemplate("handout", frames=frames, onPage=on_page, autoNextPageTemplate="overflow"),
+            PageTemplate("overflow", frames=[spill]),
+        ]
+    )
     try:
         doc.build(story, canvasmaker=_MeasuringCanvas if trial else Canvas)
     except LayoutError:

@@ -185,7 +185,11 @@ def assemble(
 
 
 def placeholder_values(clinic: Clinic) -> dict[str, str]:
-    return {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "emergency_number": clinic.emergency_number}
+    return {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "emergency_number": clinic.emergency_number,
+    }
 
 
 def check_glyphs(handout: Handout, content: LoadedContent) -> None:

@@ -62,7 +62,11 @@ Language = Annotated[
     Field(description="A language code (BCP 47), e.g. 'en', 'es', 'zh-Hans'"),
 ]
 Colour = Annotated[str, *matching(r"#[0-9A-Fa-f]{6}", "a colour written #RRGGBB, e.g. '#0B6E4F'")]
-Url = Annotated[str, StringConstraints(max_length=300), *matching(r"https?://[^\s<>\"]+", "a web address starting https://")]
+Url = Annotated[
+    str,
+    StringConstraints(max_length=300),
+    *matching(r"https?://[^\s<>\"]+", "a web address starting https://"),
+]
 
 
 # ---------------------------------------------------------------- content
@@ -137,7 +141,10 @@ class Document(Strict):
 
     def texts(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Every printed string with its path inside the document."""
-        found: list[tuple[tuple[str | int, ...], str]] = [(("title",), self.title), (("summary",), self.summary)]
+        found: list[tuple[tuple[str | int, ...], str]] = [
+            (("title",), self.title),
+            (("summary",), self.summary),
+        ]
         if self.subtitle:
             found.append((("subtitle",), self.subtitle))
         found += [(("key_points", i), point) for i, point in enumerate(self.key_points)]
@@ -206,7 +213,8 @@ class Clinic(Strict):
 # ---------------------------------------------------------------- layouts
 
 ColourRole = Annotated[
-    str, *matching(r"primary|secondary|#[0-9A-Fa-f]{6}", "'primary' or 'secondary' (brand colours) or a fixed #RRGGBB")
+    str,
+    *matching(r"primary|secondary|#[0-9A-Fa-f]{6}", "'primary' or 'secondary' (brand colours) or a fixed #RRGGBB"),
 ]
 
 

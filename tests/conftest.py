@@ -31,9 +31,7 @@ def run_cli(*args: str | Path) -> Run:
     """Run the handout CLI in-process; an unexpected exception fails the test with its traceback."""
     result: Result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(
-            "".join(traceback.format_exception(result.exception)) + f"\noutput: {result.output}"
-        )
+        raise AssertionError("".join(traceback.format_exception(result.exception)) + f"\noutput: {result.output}")
     return Run(result.exit_code, result.stdout, result.stderr)
 
 

@@ -34,8 +34,21 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str,
     paths = {}
     for topic, language, clinic, layout in MATRIX:
         target = out / f"{topic}-{language}-{clinic}-{layout}.pdf"
-        result = run_cli("build", "--topic", topic, "--lang", language, "--clinic", clinic, "--layout", layout,
-                         "--content", PROJECT.content_path, "-o", target)
+        result = run_cli(
+            "build",
+            "--topic",
+            topic,
+            "--lang",
+            language,
+            "--clinic",
+            clinic,
+            "--layout",
+            layout,
+            "--content",
+            PROJECT.content_path,
+            "-o",
+            target,
+        )
         assert result.exit_code == 0, result.output
         assert result.stdout.strip() == str(target)
         paths[(topic, language, clinic, layout)] = target
@@ -47,8 +60,9 @@ def test_matrix_covers_every_shipped_combination() -> None:
 
 
 @pytest.mark.parametrize("key", MATRIX, ids=["-".join(k) for k in MATRIX])
-def test_handout_is_one_page_with_all_its_text(built: dict[tuple[str, str, str, str], Path],
-                                                key: tuple[str, str, str, str]) -> None:
+def test_handout_is_one_page_with_all_its_text(
+    built: dict[tuple[str, str, str, str], Path], key: tuple[str, str, str, str]
+) -> None:
     topic_id, language, clinic_id, layout_name = key
     reader = PdfReader(built[key], strict=True)
     assert len(reader.pages) == 1
@@ -71,8 +85,9 @@ def test_handout_is_one_page_with_all_its_text(built: dict[tuple[str, str, str, 
 
 
 @pytest.mark.parametrize("key", MATRIX, ids=["-".join(k) for k in MATRIX])
-def test_fonts_are_embedded_subset_truetype(built: dict[tuple[str, str, str, str], Path],
-                                            key: tuple[str, str, str, str]) -> None:
+def test_fonts_are_embedded_subset_truetype(
+    built: dict[tuple[str, str, str, str], Path], key: tuple[str, str, str, str]
+) -> None:
     page = PdfReader(built[key]).pages[0]
     fonts = page["/Resources"]["/Font"]
     assert fonts, "the page uses no fonts"
@@ -101,8 +116,9 @@ def test_metadata_and_language(built: dict[tuple[str, str, str, str], Path], key
 
 
 def test_footer_prints_review_date_and_sources(built: dict[tuple[str, str, str, str], Path]) -> None:
-    text = normalized(PdfReader(built[(CONTENT.topics[0].id, "en", "riverside-family", "standard")])
-                      .pages[0].extract_text())
+    text = normalized(
+        PdfReader(built[(CONTENT.topics[0].id, "en", "riverside-family", "standard")]).pages[0].extract_text()
+    )
     topic = CONTENT.topics[0]
     assert f"Last reviewed: {topic.review.last_reviewed:%B} {topic.review.last_reviewed.day}, " in text
     for source in topic.sources:
@@ -112,8 +128,9 @@ def test_footer_prints_review_date_and_sources(built: dict[tuple[str, str, str, 
 def test_spanish_handout_has_spanish_labels_and_translation_note(
     built: dict[tuple[str, str, str, str], Path],
 ) -> None:
-    text = normalized(PdfReader(built[(CONTENT.topics[0].id, "es", "riverside-family", "standard")])
-                      .pages[0].extract_text())
+    text = normalized(
+        PdfReader(built[(CONTENT.topics[0].id, "es", "riverside-family", "standard")]).pages[0].extract_text()
+    )
     assert "¿Preguntas? Llame al" in text
     assert "Última revisión: 25 de noviembre de 2026" in text
     assert "Traducido del inglés, aún no revisado por un traductor calificado." in text
@@ -139,8 +156,19 @@ def test_page_size_follows_the_clinic(built: dict[tuple[str, str, str, str], Pat
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     outputs = []
     for name in ("first.pdf", "second.pdf"):
-        result = run_cli("build", "--topic", CONTENT.topics[0].id, "--lang", "es", "--clinic", "costa-azul",
-                         "--content", PROJECT.content_path, "-o", tmp_path / name)
+        result = run_cli(
+            "build",
+            "--topic",
+            CONTENT.topics[0].id,
+            "--lang",
+            "es",
+            "--clinic",
+            "costa-azul",
+            "--content",
+            PROJECT.content_path,
+            "-o",
+            tmp_path / name,
+        )
         assert result.exit_code == 0, result.output
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]
@@ -148,8 +176,17 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
 
 def test_default_output_path_and_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    result = run_cli("build", "--topic", CONTENT.topics[0].id, "--lang", "es", "--clinic", "riverside-family",
-                     "--content", PROJECT.content_path)
+    result = run_cli(
+        "build",
+        "--topic",
+        CONTENT.topics[0].id,
+        "--lang",
+        "es",
+        "--clinic",
+        "riverside-family",
+        "--content",
+        PROJECT.content_path,
+    )
     assert result.exit_code == 0, result.output
     expected = Path("out/riverside-family/es") / f"{CONTENT.topics[0].id}-standard.pdf"
     assert result.stdout.strip() == str(expected)

@@ -26,48 +26,155 @@ class Case:
 
 
 CASES = [
-    Case("yaml syntax error", "content.yaml", "        title: Bone or calcium in a muscle",
-         "        title: [Bone or calcium", ["YAML syntax error"]),
-    Case("wrong type", "content.yaml", "    source_language: en", "    source_language: [en]",
-         ["source_language", "valid string"], line_of="    source_language: [en]"),
-    Case("unknown key", "content.yaml", "          - heading: What causes it?",
-         "          - heading: What causes it?\n            colour: red", ["unknown key 'colour'"],
-         line_of="            colour: red"),
-    Case("duplicate key", "content.yaml", "        title: Bone or calcium in a muscle",
-         "        title: Bone or calcium in a muscle\n        title: Again", ["duplicate key 'title'"],
-         line_of="        title: Again"),
-    Case("missing key", "content.yaml", "        summary: >-\n          Bone or calcium can form inside a muscle after an injury.\n          It often gets better on its own in a few months.\n",
-         "", ["missing key 'summary'"]),
-    Case("yaml alias", "content.yaml", "    source_language: en", "    source_language: &lang en\n    extra: *lang",
-         ["aliases"], line_of="    extra: *lang"),
-    Case("img tag in text", "content.yaml", "              - Large burns, a broken bone, or hip surgery",
-         '              - Large burns <img src="/etc/passwd"/>', ["markup tag", "<img"],
-         line_of='              - Large burns <img src="/etc/passwd"/>'),
-    Case("font tag with code in text", "content.yaml", "          - heading: What are the signs?",
-         "          - heading: <font color=\"[[[getattr(pow, Word('__globals__'))['os'].system('touch pwned')]]]\">x</font>",
-         ["markup tag", "<font"], line_of="          - heading: <font"),
-    Case("unbalanced bold", "content.yaml", "              - A firm lump\n", "              - A **firm lump\n",
-         ["no closing '**'"], line_of="              - A **firm lump"),
-    Case("unknown placeholder", "content.yaml", "              - A firm lump\n", "              - A firm {lump}\n",
-         ["unknown placeholder {lump}"], line_of="              - A firm {lump}"),
-    Case("control character", "content.yaml", "              - A firm lump\n", "              - A firm\u202e lump\n",
-         ["U+202E"], line_of="              - A firm\u202e lump"),
-    Case("missing glyph", "content.yaml", "              - A firm lump\n", "              - A firm lump \u4e00\n",
-         ["U+4E00", "no glyph"], line_of="              - A firm lump \u4e00"),
-    Case("bad colour", "clinics/riverside-family.yaml", '  primary: "#0B6E4F"', '  primary: "#0B6E4"',
-         ["colors.primary"], line_of='  primary: "#0B6E4"'),
-    Case("missing logo file", "clinics/riverside-family.yaml", "logo: logo.png", "logo: missing.png",
-         ["does not exist"], line_of="logo: missing.png"),
-    Case("logo path escapes the clinic folder", "clinics/riverside-family.yaml", "logo: logo.png",
-         "logo: ../costa-azul/logo.svg", ["outside the clinic's folder"], line_of="logo: ../costa-azul/logo.svg"),
-    Case("absolute logo path", "clinics/riverside-family.yaml", "logo: logo.png", "logo: /etc/passwd",
-         ["absolute"], line_of="logo: /etc/passwd"),
-    Case("layout minimum above maximum", "layouts/standard.yaml", "  body_min: 12", "  body_min: 15",
-         ["body_min must not be larger than body_max"]),
-    Case("unknown language code", "content.yaml", "      es:\n", "      xx-notalanguage:\n",
-         ["unknown language code"]),
-    Case("review dates out of order", "content.yaml", "      next_review: 2028-11-25", "      next_review: 2020-01-01",
-         ["next_review must be after last_reviewed"]),
+    Case(
+        "yaml syntax error",
+        "content.yaml",
+        "        title: Bone or calcium in a muscle",
+        "        title: [Bone or calcium",
+        ["YAML syntax error"],
+    ),
+    Case(
+        "wrong type",
+        "content.yaml",
+        "    source_language: en",
+        "    source_language: [en]",
+        ["source_language", "valid string"],
+        line_of="    source_language: [en]",
+    ),
+    Case(
+        "unknown key",
+        "content.yaml",
+        "          - heading: What causes it?",
+        "          - heading: What causes it?\n            colour: red",
+        ["unknown key 'colour'"],
+        line_of="            colour: red",
+    ),
+    Case(
+        "duplicate key",
+        "content.yaml",
+        "        title: Bone or calcium in a muscle",
+        "        title: Bone or calcium in a muscle\n        title: Again",
+        ["duplicate key 'title'"],
+        line_of="        title: Again",
+    ),
+    Case(
+        "missing key",
+        "content.yaml",
+        "        summary: >-\n          Bone or calcium can form inside a muscle after an injury.\n"
+        "          It often gets better on its own in a few months.\n",
+        "",
+        ["missing key 'summary'"],
+    ),
+    Case(
+        "yaml alias",
+        "content.yaml",
+        "    source_language: en",
+        "    source_language: &lang en\n    extra: *lang",
+        ["aliases"],
+        line_of="    extra: *lang",
+    ),
+    Case(
+        "img tag in text",
+        "content.yaml",
+        "              - Large burns, a broken bone, or hip surgery",
+        '              - Large burns <img src="/etc/passwd"/>',
+        ["markup tag", "<img"],
+        line_of='              - Large burns <img src="/etc/passwd"/>',
+    ),
+    Case(
+        "font tag with code in text",
+        "content.yaml",
+        "          - heading: What are the signs?",
+        "          - heading: <font color=\"[[[getattr(pow, Word('__globals__'))['os']"
+        ".system('touch pwned')]]]\">x</font>",
+        ["markup tag", "<font"],
+        line_of="          - heading: <font",
+    ),
+    Case(
+        "unbalanced bold",
+        "content.yaml",
+        "              - A firm lump\n",
+        "              - A **firm lump\n",
+        ["no closing '**'"],
+        line_of="              - A **firm lump",
+    ),
+    Case(
+        "unknown placeholder",
+        "content.yaml",
+        "              - A firm lump\n",
+        "              - A firm {lump}\n",
+        ["unknown placeholder {lump}"],
+        line_of="              - A firm {lump}",
+    ),
+    Case(
+        "control character",
+        "content.yaml",
+        "              - A firm lump\n",
+        "              - A firm\u202e lump\n",
+        ["U+202E"],
+        line_of="              - A firm\u202e lump",
+    ),
+    Case(
+        "missing glyph",
+        "content.yaml",
+        "              - A firm lump\n",
+        "              - A firm lump \u4e00\n",
+        ["U+4E00", "no glyph"],
+        line_of="              - A firm lump \u4e00",
+    ),
+    Case(
+        "bad colour",
+        "clinics/riverside-family.yaml",
+        '  primary: "#0B6E4F"',
+        '  primary: "#0B6E4"',
+        ["colors.primary"],
+        line_of='  primary: "#0B6E4"',
+    ),
+    Case(
+        "missing logo file",
+        "clinics/riverside-family.yaml",
+        "logo: logo.png",
+        "logo: missing.png",
+        ["does not exist"],
+        line_of="logo: missing.png",
+    ),
+    Case(
+        "logo path escapes the clinic folder",
+        "clinics/riverside-family.yaml",
+        "logo: logo.png",
+        "logo: ../costa-azul/logo.svg",
+        ["outside the clinic's folder"],
+        line_of="logo: ../costa-azul/logo.svg",
+    ),
+    Case(
+        "absolute logo path",
+        "clinics/riverside-family.yaml",
+        "logo: logo.png",
+        "logo: /etc/passwd",
+        ["absolute"],
+        line_of="logo: /etc/passwd",
+    ),
+    Case(
+        "layout minimum above maximum",
+        "layouts/standard.yaml",
+        "  body_min: 12",
+        "  body_min: 15",
+        ["body_min must not be larger than body_max"],
+    ),
+    Case(
+        "unknown language code",
+        "content.yaml",
+        "      es:\n",
+        "      xx-notalanguage:\n",
+        ["unknown language code"],
+    ),
+    Case(
+        "review dates out of order",
+        "content.yaml",
+        "      next_review: 2028-11-25",
+        "      next_review: 2020-01-01",
+        ["next_review must be after last_reviewed"],
+    ),
 ]
 
 
@@ -101,8 +208,9 @@ def assert_clean_failure(result: Run, output: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_input_is_reported_with_file_and_line(cli: Callable[..., Run], project: Path, tmp_path: Path,
-                                                  case: Case) -> None:
+def test_bad_input_is_reported_with_file_and_line(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, case: Case
+) -> None:
     path = apply(project, case)
     output = tmp_path / "out" / "handout.pdf"
     result = build(cli, project, output, **case.args)
@@ -124,18 +232,23 @@ def test_bad_input_is_reported_with_file_and_line(cli: Callable[..., Run], proje
         ({"topic": "flu"}, "no topic 'flu'"),
     ],
 )
-def test_unknown_names_are_clean_errors(cli: Callable[..., Run], project: Path, tmp_path: Path,
-                                        overrides: dict[str, str], expect: str) -> None:
+def test_unknown_names_are_clean_errors(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, overrides: dict[str, str], expect: str
+) -> None:
     output = tmp_path / "handout.pdf"
     result = build(cli, project, output, **overrides)
     assert_clean_failure(result, output)
     assert expect in result.stderr
 
 
-def test_every_problem_in_every_file_is_reported_at_once(cli: Callable[..., Run], project: Path,
-                                                          tmp_path: Path) -> None:
+def test_every_problem_in_every_file_is_reported_at_once(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
     content = apply(project, CASES[2])  # unknown key
-    apply(project, Case("", "content.yaml", "              - A firm lump\n", "              - A **firm lump\n", []))
+    apply(
+        project,
+        Case("", "content.yaml", "              - A firm lump\n", "              - A **firm lump\n", []),
+    )
     clinic = apply(project, CASES[12])  # bad colour
     output = tmp_path / "handout.pdf"
     result = build(cli, project, output)
@@ -145,10 +258,12 @@ def test_every_problem_in_every_file_is_reported_at_once(cli: Callable[..., Run]
     assert result.stderr.count(f"{clinic}:") == 1
 
 
-def test_content_too_long_for_one_page_says_by_how_much(cli: Callable[..., Run], project: Path,
-                                                        tmp_path: Path) -> None:
+def test_content_too_long_for_one_page_says_by_how_much(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
     long_paragraph = " ".join(["Rest the muscle and put ice on it for a short time."] * 30)
-    apply(project, Case("", "content.yaml", "              - A firm lump\n", f"              - {long_paragraph}\n", []))
+    apply(
+        project,
+        Case("", "content.yaml", "              - A firm lump\n", f"              - {long_paragraph}\n", []),
+    )
     output = tmp_path / "handout.pdf"
     result = build(cli, project, output)
     assert_clean_failure(result, output)
@@ -156,8 +271,9 @@ def test_content_too_long_for_one_page_says_by_how_much(cli: Callable[..., Run],
     assert "mm" in result.stderr and "12 pt" in result.stderr
 
 
-def test_a_failed_build_leaves_the_previous_output_intact(cli: Callable[..., Run], project: Path,
-                                                          tmp_path: Path) -> None:
+def test_a_failed_build_leaves_the_previous_output_intact(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "handout.pdf"
     assert build(cli, project, output).exit_code == 0
     before = output.read_bytes()
@@ -176,8 +292,9 @@ def test_a_failed_build_leaves_the_previous_output_intact(cli: Callable[..., Run
         (b"topics: []\n", "topics"),
     ],
 )
-def test_unusable_content_files(cli: Callable[..., Run], project: Path, tmp_path: Path, content: bytes,
-                                expect: str) -> None:
+def test_unusable_content_files(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, content: bytes, expect: str
+) -> None:
     project.write_bytes(content)
     output = tmp_path / "handout.pdf"
     result = build(cli, project, output)
@@ -194,8 +311,9 @@ def test_unusable_content_files(cli: Callable[..., Run], project: Path, tmp_path
         ("logo.gif", b"GIF89a", "must be a .png or .svg"),
     ],
 )
-def test_broken_logo_files(cli: Callable[..., Run], project: Path, tmp_path: Path, logo: str, data: bytes,
-                           expect: str) -> None:
+def test_broken_logo_files(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, logo: str, data: bytes, expect: str
+) -> None:
     (project.parent / "clinics" / "riverside-family" / logo).write_bytes(data)
     clinic = apply(project, Case("", "clinics/riverside-family.yaml", "logo: logo.png", f"logo: {logo}", []))
     output = tmp_path / "handout.pdf"
@@ -205,8 +323,9 @@ def test_broken_logo_files(cli: Callable[..., Run], project: Path, tmp_path: Pat
     assert f"{clinic}:{line_number(clinic, 'logo:')}:" in result.stderr
 
 
-def test_symlinked_logo_leaving_the_clinic_folder_is_rejected(cli: Callable[..., Run], project: Path,
-                                                              tmp_path: Path) -> None:
+def test_symlinked_logo_leaving_the_clinic_folder_is_rejected(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside.png"
     shutil.copy(project.parent / "clinics" / "riverside-family" / "logo.png", outside)
     link = project.parent / "clinics" / "riverside-family" / "linked.png"

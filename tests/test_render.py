@@ -1,0 +1,169 @@
+"""The look of the page, checked on rendered pixels: brand colour, logo, header text, pinned warning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from conftest import REPO, Run
+from PIL import Image
+
+from handout.resolve import Project, load_clinic, load_layout
+
+PROJECT = Project.at(REPO / "content.yaml")
+SCALE = 2.0  # pixels per point
+TOPIC = "muscle-calcification"
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def close(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int = 12) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour, strict=True))
+
+
+def render(cli: Callable[..., Run], tmp_path: Path, clinic: str, layout: str = "standard") -> Image.Image:
+    output = tmp_path / f"{clinic}-{layout}.pdf"
+    result = cli(
+        "build",
+        "--topic",
+        TOPIC,
+        "--lang",
+        "en",
+        "--clinic",
+        clinic,
+        "--layout",
+        layout,
+        "--content",
+        PROJECT.content_path,
+        "-o",
+        output,
+    )
+    assert result.exit_code == 0, result.output
+    return pdfium.PdfDocument(output)[0].render(scale=SCALE).to_pil().convert("RGB")
+
+
+def header_box(layout_name: str) -> tuple[int, int, int, int]:
+    """The header band in pixels: left, top, right, bottom (from the layout file, not hard-coded)."""
+    layout = load_layout(PROJECT, layout_name).layout
+    return (
+        int(layout.margins.left * SCALE),
+        int(layout.margins.top * SCALE),
+        int(layout.margins.right * SCALE),
+        int((layout.margins.top + layout.header_height) * SCALE),
+    )
+
+
+def pixels(image: Image.Image, box: tuple[int, int, int, int]) -> list[tuple[int, int, int]]:
+    data = image.crop(box).tobytes()
+    return list(zip(data[0::3], data[1::3], data[2::3], strict=True))
+
+
+def share(
+    image: Image.Image, box: tuple[int, int, int, int], colour: tuple[int, int, int], tolerance: int = 12
+) -> float:
+    found = pixels(image, box)
+    return sum(close(p, colour, tolerance) for p in found) / len(found)
+
+
+@pytest.mark.parametrize("clinic", ["riverside-family", "costa-azul", "okafor-community"])
+@pytest.mark.parametrize("layout", ["standard", "large-print"])
+def test_header_band_is_filled_with_the_brand_colour(
+    cli: Callable[..., Run], tmp_path: Path, clinic: str, layout: str
+) -> None:
+    image = render(cli, tmp_path, clinic, layout)
+    left, top, right_margin, bottom = header_box(layout)
+    band = (left, top, image.width - right_margin, bottom)
+    primary = hex_rgb(load_clinic(PROJECT, clinic).clinic.colors.primary)
+    assert share(image, band, primary) > 0.5
+    # Outside the band, just above it, the page is white.
+    assert share(image, (left, 0, image.width - right_margin, top - 2), (255, 255, 255)) > 0.99
+
+
+@pytest.mark.parametrize(
+    ("clinic", "logo_colours"),
+    [
+        ("riverside-family", ["#0B6E4F", "#78C8AA"]),  # PNG: dark green disc, light green bar
+        ("costa-azul", ["#1D5FA8", "#7FC4F2"]),  # SVG: blue disc, light blue wave
+    ],
+)
+def test_logo_is_drawn_on_a_white_tile_at_the_left_of_the_header(
+    cli: Callable[..., Run], tmp_path: Path, clinic: str, logo_colours: list[str]
+) -> None:
+    image = render(cli, tmp_path, clinic)
+    left, top, _, bottom = header_box("standard")
+    height = bottom - top
+    tile = (left + height // 6, top + height // 6, left + height * 2, bottom - height // 6)
+    assert share(image, tile, (255, 255, 255)) > 0.25, "no white logo tile"
+    for colour in logo_colours:
+        assert share(image, tile, hex_rgb(colour)) > 0.01, f"logo colour {colour} not in the logo tile"
+
+
+def test_a_clinic_without_logo_has_no_tile(cli: Callable[..., Run], tmp_path: Path) -> None:
+    image = render(cli, tmp_path, "okafor-community")
+    left, top, _, bottom = header_box("standard")
+    height = bottom - top
+    tile = (left + height // 6, top + height // 6, left + height * 2, bottom - height // 6)
+    assert share(image, tile, (255, 255, 255)) < 0.2, "only the clinic's name may be white here"
+    assert share(image, tile, hex_rgb("#14213D")) > 0.6
+
+
+def test_dark_brand_colour_gets_white_header_text(cli: Callable[..., Run], tmp_path: Path) -> None:
+    image = render(cli, tmp_path, "okafor-community")
+    left, top, right_margin, bottom = header_box("standard")
+    band = (left, top, image.width - right_margin, bottom)
+    assert share(image, band, (255, 255, 255)) > 0.03, "clinic name and phone should be white on navy"
+
+
+def test_light_header_text_is_dark_when_the_brand_colour_is_light(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    clinic = project.parent / "clinics" / "okafor-community.yaml"
+    clinic.write_text(clinic.read_text().replace('primary: "#14213D"', 'primary: "#F2C94C"'))
+    output = tmp_path / "light.pdf"
+    result = cli(
+        "build",
+        "--topic",
+        TOPIC,
+        "--lang",
+        "en",
+        "--clinic",
+        "okafor-community",
+        "--content",
+        project,
+        "-o",
+        output,
+    )
+    assert result.exit_code == 0, result.output
+    image = pdfium.PdfDocument(output)[0].render(scale=SCALE).to_pil().convert("RGB")
+    left, top, right_margin, bottom = header_box("standard")
+    band = (left, top, image.width - right_margin, bottom)
+    assert share(image, band, (0x1A, 0x1A, 0x1A), 40) > 0.02
+    assert share(image, band, (255, 255, 255)) < 0.01
+
+
+def test_warning_box_is_pinned_above_the_footer_across_the_page(cli: Callable[..., Run], tmp_path: Path) -> None:
+    image = render(cli, tmp_path, "riverside-family")
+    warning_fill = hex_rgb(load_layout(PROJECT, "standard").layout.colors.warning_fill)
+    rows = [y for y in range(image.height) if close(image.getpixel((image.width // 2, y)), warning_fill, 4)]
+    assert rows, "no warning box across the middle of the page"
+    assert min(rows) > image.height * 0.7, "the warning box should sit near the foot of the page"
+    across = [
+        y
+        for y in rows
+        if close(image.getpixel((image.width // 5, y)), warning_fill, 4)
+        and close(image.getpixel((image.width * 4 // 5, y)), warning_fill, 4)
+    ]
+    assert len(across) > 10, "the warning box should span both columns"
+
+
+@pytest.mark.parametrize("clinic", ["riverside-family", "costa-azul"])
+def test_qr_code_opens_the_clinic_website(cli: Callable[..., Run], tmp_path: Path, clinic: str) -> None:
+    image = render(cli, tmp_path, clinic)
+    footer = image.crop((image.width * 3 // 4, image.height * 4 // 5, image.width, image.height))
+    decoded = [result.text for result in zxingcpp.read_barcodes(footer)]
+    assert decoded == [load_clinic(PROJECT, clinic).clinic.website]
