@@ -45,6 +45,7 @@ MUTED = HexColor("#444444")
 BULLET = "\u2022"
 GAP = 10.0  # space between the header, title block, body and footer, in points
 QR_SIZE = 50.0
+QR_LABEL_WIDTH = 60.0
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,12 @@ class Page:
 
     @property
     def footer_text_width(self) -> float:
-        return self.content_width - (QR_SIZE + GAP if self.clinic.website else 0)
+        return self.content_width - (QR_SIZE + QR_LABEL_WIDTH + GAP if self.clinic.website else 0)
 
     @cached_property
     def footer_height(self) -> float:
         text = _stack_height(self.footer_paragraphs, self.footer_text_width)
-        qr = QR_SIZE + self.layout.type.footer * 1.6 if self.clinic.website else 0
+        qr = QR_SIZE - GAP / 2 if self.clinic.website else 0  # the code's own blank border may overlap the gap
         return max(text, qr) + GAP / 2
 
     def draw_footer(self, canvas: Canvas) -> None:
@@ -181,12 +182,11 @@ class Page:
                 column += count
         canvas.setFillColor(black)
         canvas.drawPath(path, stroke=0, fill=1)
-        size = self.layout.type.footer
-        canvas.setFont(self.handout.fonts.regular, size)
-        canvas.setFillColor(MUTED)
-        canvas.drawCentredString(
-            self.right - QR_SIZE / 2, top - QR_SIZE - size * 1.1, self.handout.labels("Scan for more")
+        label = Paragraph(
+            escape(self.handout.labels("Scan for more")), ParagraphStyle("qr", parent=self._footer_style(), alignment=2)
         )
+        _, height = label.wrap(QR_LABEL_WIDTH, QR_SIZE)
+        label.drawOn(canvas, left - QR_LABEL_WIDTH, top - QR_SIZE / 2 - height / 2)
 
     # ------------------------------------------------------------ header
 
