@@ -60,7 +60,7 @@ CASES = [
     Case(
         "missing key",
         "content.yaml",
-        "        summary: >-\n          Bone or calcium can form inside a muscle after an injury.\n"
+        "        summary: >-\n          Bone or calcium can form inside a muscle after you get hurt.\n"
         "          It often gets better on its own in a few months.\n",
         "",
         ["missing key 'summary'"],
@@ -76,7 +76,7 @@ CASES = [
     Case(
         "img tag in text",
         "content.yaml",
-        "              - Large burns, a broken bone, or hip surgery",
+        "              - Large burns, a broken bone, or a hip operation",
         '              - Large burns <img src="/etc/passwd"/>',
         ["markup tag", "<img"],
         line_of='              - Large burns <img src="/etc/passwd"/>',
