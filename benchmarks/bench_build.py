@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from handout.fit import fit
-from handout.render import Page, render
+from handout.page import Page
+from handout.render import render
 from handout.resolve import Project, resolve
 from handout.verify import verify
 

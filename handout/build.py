@@ -9,7 +9,8 @@ from pathlib import Path
 from handout.errors import HandoutError
 from handout.fit import fit
 from handout.output import write_atomic
-from handout.render import Page, render
+from handout.page import Page
+from handout.render import render
 from handout.resolve import Handout, Project, load_content, resolve
 from handout.verify import verify
 

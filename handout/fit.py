@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handout.errors import DoesNotFitError
-from handout.render import Page, render
+from handout.page import Page
+from handout.render import render
 
 
 @dataclass(frozen=True)

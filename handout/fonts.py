@@ -1,4 +1,4 @@
-"""Embedded TrueType fonts, chosen per language, and the glyph check that keeps empty boxes off the page.
+"""Fonts and text direction per language, from the data file ``handout/scripts.yaml``.
 
 Fonts come from pip-installed packages; nothing is downloaded. ReportLab embeds and
 subsets TrueType fonts; its base-14 fonts (Helvetica...) are never used because they
@@ -7,16 +7,23 @@ are not embedded and cover Latin-1 only.
 
 from __future__ import annotations
 
+import importlib.util
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import rendercv_fonts
+from babel.core import get_global
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-_FONT_ROOT = Path(rendercv_fonts.__file__).parent
+from handout.errors import NotFoundError
+from handout.loading import load_yaml, validate
+from handout.locales import babel_locale
+from handout.schema import FontFiles, ScriptTable
+
+SCRIPTS_FILE = Path(__file__).parent / "scripts.yaml"
 
 
 @dataclass(frozen=True)
@@ -36,41 +43,66 @@ class FontFamily:
         return f"{self.name}-Bold"
 
 
-NOTO_SANS = FontFamily(
-    "NotoSans",
-    _FONT_ROOT / "Noto Sans" / "NotoSans-Regular.ttf",
-    _FONT_ROOT / "Noto Sans" / "NotoSans-Bold.ttf",
-)
+@dataclass(frozen=True)
+class Script:
+    """How text in one writing system is printed."""
 
-
-def family_for(language: str) -> FontFamily:
-    """The font family that prints ``language``; registered with ReportLab on first use."""
-    del language  # every language shipped so far is written in the Latin script
-    return _registered(NOTO_SANS)
+    code: str
+    family: FontFamily
+    shaping: bool
+    rtl: bool
+    cjk: bool
 
 
 @cache
-def _registered(family: FontFamily) -> FontFamily:
+def script_table() -> ScriptTable:
+    return validate(load_yaml(SCRIPTS_FILE), ScriptTable)
+
+
+def script_code(language: str) -> str:
+    """The ISO 15924 script of a language: named in its code (zh-Hant) or its usual one (ru -> Cyrl)."""
+    locale = babel_locale(language)
+    if locale.script:
+        return str(locale.script)
+    likely = get_global("likely_subtags").get(locale.language, "")
+    parts = [part for part in str(likely).split("_") if len(part) == 4 and part.istitle()]
+    return parts[0] if parts else "Latn"
+
+
+@cache
+def script_for(language: str) -> Script:
+    """The script of ``language`` with its fonts registered with ReportLab."""
+    table, code = script_table(), script_code(language)
+    style = table.scripts.get(code)
+    if style is None:
+        raise NotFoundError(
+            f"language '{language}' is written in the {code} script, which has no font yet: add it to {SCRIPTS_FILE}"
+        )
+    family = _registered(style.family, table.families[style.family])
+    return Script(code, family, style.shaping, style.direction == "rtl", style.line_breaking == "cjk")
+
+
+@cache
+def _registered(name: str, files: FontFiles) -> FontFamily:
+    spec = importlib.util.find_spec(files.package)
+    if spec is None or spec.origin is None:
+        raise NotFoundError(f"font package '{files.package}' is not installed: reinstall handout")
+    root = Path(spec.origin).parent
+    family = FontFamily(name, root / files.regular, root / files.bold)
     for face, path in ((family.regular, family.regular_file), (family.bold, family.bold_file)):
         pdfmetrics.registerFont(TTFont(face, str(path)))
     # <b> inside a paragraph switches to the bold face; there is no italic in a handout.
-    for bold, italic, face in (
-        (0, 0, family.regular),
-        (1, 0, family.bold),
-        (0, 1, family.regular),
-        (1, 1, family.bold),
-    ):
-        addMapping(family.name, bold, italic, face)
+    for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):
+        addMapping(family.name, bold, italic, family.bold if bold else family.regular)
     return family
 
 
 @cache
 def _covered(face: str) -> frozenset[int]:
-    font = pdfmetrics.getFont(face)
-    return frozenset(font.face.charToGlyph)
+    return frozenset(pdfmetrics.getFont(face).face.charToGlyph)
 
 
 def missing_glyphs(text: str, family: FontFamily) -> list[str]:
-    """Characters of ``text`` that the family's fonts cannot draw (white space aside)."""
+    """Characters of ``text`` the family cannot draw (white space and invisible format marks aside)."""
     covered = _covered(family.regular) & _covered(family.bold)
-    return sorted({c for c in text if not c.isspace() and ord(c) not in covered})
+    return sorted({c for c in text if ord(c) not in covered and not c.isspace() and unicodedata.category(c) != "Cf"})

@@ -1,4 +1,4 @@
-"""The small inline syntax of content text, and its safe translation to ReportLab markup.
+"""The small inline syntax of content text; :mod:`handout.text` turns it into escaped runs.
 
 Content text may contain ``**bold**`` and the placeholders in :data:`PLACEHOLDERS`.
 Every other character is printed as written: text is always escaped before it reaches
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from xml.sax.saxutils import escape
 
 BOLD = "**"
 
@@ -71,9 +70,3 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 def plain(text: str, values: Mapping[str, str]) -> str:
     """The text as a reader sees it: placeholders filled, emphasis marks removed."""
     return fill(text.replace(BOLD, ""), values)
-
-
-def to_markup(text: str, values: Mapping[str, str]) -> str:
-    """ReportLab paragraph markup for content text; everything but **bold** is escaped."""
-    parts = fill(text, values).split(BOLD)
-    return "".join(f"<b>{escape(part)}</b>" if index % 2 else escape(part) for index, part in enumerate(parts))

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from handout import __version__
 from handout.errors import InputError, NotFoundError, Problem
-from handout.fonts import FontFamily, family_for, missing_glyphs
+from handout.fonts import FontFamily, Script, missing_glyphs, script_for
 from handout.inline import plain
 from handout.loading import SourceFile, load_yaml, validate
 from handout.locales import Labels, labels_for
@@ -88,11 +88,15 @@ class Handout:
     document: Document
     clinic: LoadedClinic
     layout: LoadedLayout
-    fonts: FontFamily
+    script: Script
     labels: Labels
     content_file: Path
     values: dict[str, str] = field(default_factory=dict)
     version: str = __version__
+
+    @property
+    def fonts(self) -> FontFamily:
+        return self.script.family
 
     @property
     def source_language_name(self) -> str:
@@ -175,7 +179,7 @@ def assemble(
         document=document,
         clinic=clinic,
         layout=layout,
-        fonts=family_for(language),
+        script=script_for(language),
         labels=labels_for(language),
         content_file=content.source.path,
         values=placeholder_values(clinic.clinic),

@@ -275,3 +275,33 @@ def json_schema(name: str) -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"handout {name} file"
     return schema
+
+
+# ---------------------------------------------------------------- scripts (handout/scripts.yaml)
+
+
+class FontFiles(Strict):
+    package: str = Field(description="The pip-installed Python package that holds the font files")
+    regular: str
+    bold: str
+
+
+class ScriptStyle(Strict):
+    family: str
+    shaping: bool = Field(default=False, description="Shape text with HarfBuzz (joining, conjuncts)")
+    direction: Literal["ltr", "rtl"] = "ltr"
+    line_breaking: Literal["words", "cjk"] = Field(
+        default="words", description="cjk: break between characters, never before closing punctuation"
+    )
+
+
+class ScriptTable(Strict):
+    families: dict[str, FontFiles]
+    scripts: dict[str, ScriptStyle]
+
+    @model_validator(mode="after")
+    def _families_exist(self) -> ScriptTable:
+        unknown = sorted({s.family for s in self.scripts.values()} - set(self.families))
+        if unknown:
+            raise ValueError(f"scripts use unknown font families: {', '.join(unknown)}")
+        return self

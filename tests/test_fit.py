@@ -9,7 +9,8 @@ from conftest import REPO
 
 from handout.errors import DoesNotFitError
 from handout.fit import candidate_sizes, fit
-from handout.render import Page, render
+from handout.page import Page
+from handout.render import render
 from handout.resolve import Project, resolve
 
 

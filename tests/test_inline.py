@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from handout.inline import plain, text_problems, to_markup
+from handout.inline import plain, text_problems
+from handout.text import markup_of, runs_of
+
+
+def to_markup(text: str, values: dict[str, str]) -> str:
+    return markup_of(runs_of(text, values))
 
 
 def test_bold_and_escaping() -> None:

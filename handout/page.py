@@ -1,0 +1,264 @@
+"""The fixed parts of a handout page: geometry, the clinic's header band and the footer.
+
+None of this depends on the body size, so it is computed once per handout and drawn on
+the final page only. Right-to-left languages get the page mirrored: logo and text on
+the right, phone number and QR code on the left.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache, cached_property
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import HexColor, black, white
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, letter
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
+
+from handout.colours import Palette, palette_for
+from handout.resolve import Handout
+from handout.text import Runs, TextSetter, natural_width, plain_run
+
+PAGE_SIZES = {"letter": letter, "a4": A4}
+MUTED = HexColor("#444444")
+GAP = 10.0  # space between the header, title block, body and footer, in points
+QR_SIZE = 50.0
+QR_LABEL_WIDTH = 60.0
+SEPARATOR = " \u00b7 "
+
+
+@cache
+def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The dark and light modules of the QR code for ``url`` (error correction level M)."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(url)
+    code.make()
+    return tuple(tuple(bool(cell) for cell in row) for row in code.modules)
+
+
+def stack_height(flowables: list[Flowable], width: float) -> float:
+    """Height of flowables stacked in a frame of ``width``, with the space after each."""
+    return sum(float(f.wrap(width, 1e6)[1]) + float(f.getSpaceAfter()) for f in flowables)
+
+
+class Page:
+    """Geometry, palette, header and footer of one handout."""
+
+    def __init__(self, handout: Handout) -> None:
+        self.handout = handout
+        self.layout = handout.layout.layout
+        self.clinic = handout.clinic.clinic
+        self.text = TextSetter(handout.script)
+        self.rtl = handout.script.rtl
+        self.width, self.height = (float(length) for length in PAGE_SIZES[self.clinic.page_size])
+        margins = self.layout.margins
+        self.left = margins.left
+        self.right = self.width - margins.right
+        self.top = self.height - margins.top
+        self.bottom = margins.bottom
+        self.palette: Palette = palette_for(self.clinic.colors, self.layout.colors)
+
+    @property
+    def content_width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def column_width(self) -> float:
+        columns = self.layout.columns
+        return (self.content_width - (columns - 1) * self.layout.column_gap) / columns
+
+    def column_left(self, index: int) -> float:
+        """Left edge of the index-th column in reading order (right to left for RTL languages)."""
+        position = self.layout.columns - 1 - index if self.rtl else index
+        return self.left + position * (self.column_width + self.layout.column_gap)
+
+    @property
+    def body_top(self) -> float:
+        return self.top - self.layout.header_height - GAP
+
+    @property
+    def body_bottom(self) -> float:
+        return self.bottom + self.footer_height + GAP
+
+    def draw_chrome(self, canvas: Canvas, _doc: object = None) -> None:
+        canvas.saveState()
+        self.draw_header(canvas)
+        self.draw_footer(canvas)
+        canvas.restoreState()
+
+    # ------------------------------------------------------------ footer
+
+    def _footer_style(self, bold: bool = False, **attributes: object) -> ParagraphStyle:
+        size = self.layout.type.footer
+        return self.text.style(
+            "footer",
+            bold=bold,
+            fontSize=size,
+            leading=size * 1.3,
+            textColor=MUTED,
+            spaceAfter=size * 0.3,
+            **attributes,
+        )
+
+    @cached_property
+    def footer_paragraphs(self) -> list[Flowable]:
+        handout, labels = self.handout, self.handout.labels
+        contact: list[tuple[str, bool]] = [(self.clinic.name, True), (SEPARATOR + self.clinic.phone, False)]
+        if self.clinic.website:
+            contact.append((SEPARATOR + self.clinic.website, False))
+        reviewed = labels("Last reviewed: {date}", date=labels.date(handout.topic.review.last_reviewed))
+        sources = "; ".join(source.title for source in handout.topic.sources)
+        lines: list[tuple[Runs, bool]] = [
+            (contact, False),
+            (plain_run(f"{reviewed} {labels('Sources:')} {sources}"), False),
+        ]
+        note = self.translation_note()
+        if note:
+            lines.append((plain_run(note, bold=True), True))
+        return [self.text.paragraph(runs, self._footer_style(bold)) for runs, bold in lines]
+
+    def translation_note(self) -> str:
+        translation = self.handout.document.translation
+        if translation is None:
+            return ""
+        labels, language = self.handout.labels, self.handout.source_language_name
+        if translation.reviewed:
+            return labels("Translated from {language} and checked by a qualified translator.", language=language)
+        if translation.method == "machine":
+            return labels(
+                "Machine translation from {language}, not yet checked by a qualified translator.", language=language
+            )
+        return labels("Translated from {language}, not yet checked by a qualified translator.", language=language)
+
+    @property
+    def _qr_block_width(self) -> float:
+        return QR_SIZE + QR_LABEL_WIDTH + GAP if self.clinic.website else 0.0
+
+    @property
+    def footer_text_width(self) -> float:
+        return self.content_width - self._qr_block_width
+
+    @cached_property
+    def footer_height(self) -> float:
+        text = stack_height(self.footer_paragraphs, self.footer_text_width)
+        qr = QR_SIZE - GAP / 2 if self.clinic.website else 0  # the code's own blank border may overlap the gap
+        return max(text, qr) + GAP / 2
+
+    def draw_footer(self, canvas: Canvas) -> None:
+        top = self.bottom + self.footer_height
+        canvas.setStrokeColor(self.palette.highlight_border)
+        canvas.setLineWidth(1.2)
+        canvas.line(self.left, top, self.right, top)
+        y = top - GAP / 2
+        text_left = self.left + (self._qr_block_width if self.rtl else 0)
+        for paragraph in self.footer_paragraphs:
+            _, height = paragraph.wrap(self.footer_text_width, 1e6)
+            paragraph.drawOn(canvas, text_left, y - height)
+            y -= height + paragraph.style.spaceAfter
+        if self.clinic.website:
+            self._draw_qr(canvas, self.clinic.website, top - GAP / 2)
+
+    def _draw_qr(self, canvas: Canvas, url: str, top: float) -> None:
+        modules = qr_modules(url)
+        quiet = 4  # the blank border, in modules, that scanners need
+        box = QR_SIZE / (len(modules) + 2 * quiet)
+        left = self.left if self.rtl else self.right - QR_SIZE
+        path = canvas.beginPath()
+        for row, cells in enumerate(modules):
+            column = 0
+            for dark, run in itertools.groupby(cells):
+                count = len(list(run))
+                if dark:
+                    path.rect(left + (column + quiet) * box, top - (row + quiet + 1) * box, count * box, box)
+                column += count
+        canvas.setFillColor(black)
+        canvas.drawPath(path, stroke=0, fill=1)
+        style = self._footer_style(alignment=TA_LEFT if self.rtl else TA_RIGHT)
+        label = self.text.paragraph(plain_run(self.handout.labels("Scan for more")), style)
+        _, height = label.wrap(QR_LABEL_WIDTH, QR_SIZE)
+        label_left = left + QR_SIZE if self.rtl else left - QR_LABEL_WIDTH
+        label.drawOn(canvas, label_left, top - QR_SIZE / 2 - height / 2)
+
+    # ------------------------------------------------------------ header
+
+    def draw_header(self, canvas: Canvas) -> None:
+        height = self.layout.header_height
+        bottom = self.top - height
+        canvas.setFillColor(self.palette.header_fill)
+        canvas.roundRect(self.left, bottom, self.content_width, height, radius=6, stroke=0, fill=1)
+        pad = min(10.0, height / 6)
+        start, end = self.left + pad, self.right - pad  # in reading order: start is where the logo goes
+        logo = self.handout.clinic.logo
+        if logo is not None:
+            tile = height - 2 * pad
+            tile_width = min(tile * logo.width / logo.height + 8, tile * 3)
+            x = end - tile_width if self.rtl else start
+            canvas.setFillColor(white)
+            canvas.roundRect(x, bottom + pad, tile_width, tile, radius=4, stroke=0, fill=1)
+            logo.draw(canvas, x + 4, bottom + pad + 4, tile_width - 8, tile - 8, self.handout.fonts.regular)
+            if self.rtl:
+                end -= tile_width + pad
+            else:
+                start += tile_width + pad
+        phone_width = self._draw_phone(canvas, bottom, height, pad)
+        if self.rtl:
+            self._draw_clinic_name(canvas, self.left + pad + phone_width + pad, end, bottom, height, pad)
+        else:
+            self._draw_clinic_name(canvas, start, self.right - pad - phone_width - pad, bottom, height, pad)
+
+    def _phone_blocks(self) -> list[Flowable]:
+        size = self.layout.type.header
+        alignment = TA_LEFT if self.rtl else TA_RIGHT
+        colour = self.palette.header_text
+        label = self.text.style(
+            "phone-label", fontSize=size * 0.85, leading=size, textColor=colour, alignment=alignment
+        )
+        number = self.text.style(
+            "phone", bold=True, fontSize=size * 1.35, leading=size * 1.5, textColor=colour, alignment=alignment
+        )
+        return [
+            self.text.paragraph(plain_run(self.handout.labels("Questions? Call")), label),
+            self.text.paragraph(plain_run(self.clinic.phone), number),
+        ]
+
+    def _draw_phone(self, canvas: Canvas, bottom: float, height: float, pad: float) -> float:
+        """Draw the phone block at the end of the header; return its width."""
+        blocks = self._phone_blocks()
+        width = min(self.content_width / 3, max(natural_width(block) for block in blocks))
+        heights = [float(block.wrap(width, 1e6)[1]) for block in blocks]
+        x = self.left + pad if self.rtl else self.right - pad - width
+        y = bottom + height / 2 + sum(heights) / 2
+        for block, block_height in zip(blocks, heights, strict=True):
+            y -= block_height
+            block.drawOn(canvas, x, y)
+        return width
+
+    def _clinic_blocks(self, size: float) -> list[Flowable]:
+        colour, labels = self.palette.header_text, self.handout.labels
+        name = self.text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
+        small = self.text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2, textColor=colour)
+        blocks = [self.text.paragraph(plain_run(self.clinic.name), name)]
+        if self.clinic.health_system:
+            part_of = labels("Part of {health_system}", health_system=self.clinic.health_system)
+            blocks.append(self.text.paragraph(plain_run(part_of), small))
+        blocks.append(self.text.paragraph(plain_run(", ".join(self.clinic.address)), small))
+        return blocks
+
+    def _draw_clinic_name(
+        self, canvas: Canvas, left: float, right: float, bottom: float, height: float, pad: float
+    ) -> None:
+        width, room = right - left, height - 2 * pad
+        size = self.layout.type.header * 1.25
+        while True:
+            blocks = self._clinic_blocks(size)
+            heights = [float(block.wrap(width, 1e6)[1]) for block in blocks]
+            if sum(heights) <= room or size <= 7:
+                break
+            size -= 0.5
+        y = bottom + height / 2 + sum(heights) / 2
+        for block, block_height in zip(blocks, heights, strict=True):
+            y -= block_height
+            block.drawOn(canvas, left, y)

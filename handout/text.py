@@ -1,0 +1,76 @@
+"""Paragraphs in any script: one factory that knows direction, shaping and line breaking.
+
+Text is passed around as runs, ``(text, bold)`` pairs in logical order, so that it is
+never parsed as markup. Left-to-right text becomes a ReportLab Paragraph (its markup is
+built here, escaped); right-to-left text becomes a :class:`~handout.bidi.BidiParagraph`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, Paragraph
+
+from handout.bidi import BidiParagraph
+from handout.fonts import Script
+from handout.inline import BOLD, fill
+
+Runs = Sequence[tuple[str, bool]]
+BULLET = "\u2022"
+
+
+def runs_of(text: str, values: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """Content text as runs: placeholders filled, ``**bold**`` marks turned into bold runs."""
+    parts = fill(text, values).split(BOLD)
+    return [(part, index % 2 == 1) for index, part in enumerate(parts) if part]
+
+
+def plain_run(text: str, bold: bool = False) -> list[tuple[str, bool]]:
+    return [(text, bold)]
+
+
+def markup_of(runs: Runs) -> str:
+    return "".join(f"<b>{escape(text)}</b>" if bold else escape(text) for text, bold in runs)
+
+
+@dataclass(frozen=True)
+class TextSetter:
+    """Makes styles and paragraphs for one script."""
+
+    script: Script
+
+    @property
+    def rtl(self) -> bool:
+        return self.script.rtl
+
+    def style(
+        self, name: str, parent: ParagraphStyle | None = None, bold: bool = False, **attributes: Any
+    ) -> ParagraphStyle:
+        family = self.script.family
+        if parent is None:
+            attributes.setdefault("fontName", family.bold if bold else family.regular)
+            attributes.setdefault("alignment", TA_RIGHT if self.rtl else TA_LEFT)
+            attributes.setdefault("shaping", 1 if self.script.shaping else 0)
+            if self.script.cjk:
+                attributes.setdefault("wordWrap", "CJK")
+        elif bold:
+            attributes.setdefault("fontName", family.bold)
+        return ParagraphStyle(name, parent=parent, **attributes)
+
+    def paragraph(self, runs: Runs, style: ParagraphStyle, bullet: bool = False) -> Flowable:
+        if self.rtl:
+            return BidiParagraph(runs, style, self.script.family.bold, BULLET if bullet else None)
+        return Paragraph(markup_of(runs), style, bulletText=BULLET if bullet else None)
+
+
+def natural_width(block: Flowable) -> float:
+    """The width a short paragraph needs on one line."""
+    block.wrap(10_000, 1e6)
+    if isinstance(block, BidiParagraph):
+        return block.natural_width()
+    return float(max(block.getActualLineWidths0(), default=0))
