@@ -7,6 +7,7 @@ built here, escaped); right-to-left text becomes a :class:`~handout.bidi.BidiPar
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,14 @@ class TextSetter:
     def paragraph(self, runs: Runs, style: ParagraphStyle, bullet: bool = False) -> Flowable:
         if self.rtl:
             return BidiParagraph(runs, style, self.script.family.bold, BULLET if bullet else None)
+        if style.wordWrap == "CJK" and not any(_is_wide(char) for text, _ in runs for char in text):
+            style = ParagraphStyle(style.name, parent=style, wordWrap=None)  # e.g. a clinic's Latin name
         return Paragraph(markup_of(runs), style, bulletText=BULLET if bullet else None)
+
+
+def _is_wide(char: str) -> bool:
+    """Han, kana and other characters set on a grid, which may break between any two of them."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def natural_width(block: Flowable) -> float:

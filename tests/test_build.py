@@ -12,6 +12,7 @@ from conftest import REPO, run_cli
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from handout.fonts import script_for
 from handout.inline import plain
 from handout.resolve import Project, load_clinic, load_content, load_layout, placeholder_values
 
@@ -26,6 +27,11 @@ MATRIX = [
 
 def normalized(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def compact(text: str) -> str:
+    """Text with Unicode compatibility forms folded and no white space: CJK lines break without spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 @pytest.fixture(scope="session")
@@ -56,17 +62,34 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str,
 
 
 def test_matrix_covers_every_shipped_combination() -> None:
-    assert len(MATRIX) == sum(len(t.documents) for t in CONTENT.topics) * 3 * 2
+    assert len(MATRIX) == sum(len(t.documents) for t in CONTENT.topics) * len(PROJECT.clinic_ids()) * 2
 
 
 @pytest.mark.parametrize("key", MATRIX, ids=["-".join(k) for k in MATRIX])
-def test_handout_is_one_page_with_all_its_text(
+def test_handout_is_exactly_one_page(
+    built: dict[tuple[str, str, str, str], Path], key: tuple[str, str, str, str]
+) -> None:
+    assert len(PdfReader(built[key], strict=True).pages) == 1
+
+
+EXTRACTION_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="Devanagari: HarfBuzz reorders vowel signs and forms conjunct glyphs that have no Unicode of their "
+    "own, so pypdf cannot give back the logical text (the printed page is right; see test_languages.py)",
+)
+LTR_KEYS = [key for key in MATRIX if not script_for(key[1]).rtl]  # RTL pages: see test_languages.py
+
+
+@pytest.mark.parametrize(
+    "key",
+    [pytest.param(key, marks=EXTRACTION_GAP) if script_for(key[1]).shaping else key for key in LTR_KEYS],
+    ids=["-".join(k) for k in LTR_KEYS],
+)
+def test_extracted_text_contains_the_whole_document(
     built: dict[tuple[str, str, str, str], Path], key: tuple[str, str, str, str]
 ) -> None:
     topic_id, language, clinic_id, layout_name = key
-    reader = PdfReader(built[key], strict=True)
-    assert len(reader.pages) == 1
-    text = normalized(reader.pages[0].extract_text())
+    text = compact(PdfReader(built[key], strict=True).pages[0].extract_text())
 
     topic = next(t for t in CONTENT.topics if t.id == topic_id)
     document = topic.documents[language]
@@ -79,9 +102,9 @@ def test_handout_is_one_page_with_all_its_text(
     else:
         expected += document.key_points
     for item in expected:
-        assert normalized(plain(item, values)) in text, f"missing from the PDF: {item!r}"
-    assert clinic.phone in text
-    assert normalized(clinic.name) in text or clinic.name.split()[0] in text
+        assert compact(plain(item, values)) in text, f"missing from the PDF: {item!r}"
+    assert compact(clinic.phone) in text
+    assert compact(clinic.name) in text
 
 
 @pytest.mark.parametrize("key", MATRIX, ids=["-".join(k) for k in MATRIX])

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from conftest import REPO, Run
 
 from handout import __version__
+from handout.resolve import load_content
 
 
 def test_version(cli: Callable[..., Run]) -> None:
@@ -27,7 +28,9 @@ def test_list_json(cli: Callable[..., Run]) -> None:
     listed = json.loads(result.stdout)
     assert set(listed) == {"topics", "languages", "clinics", "layouts"}
     assert listed["topics"] == ["muscle-calcification"]
-    assert listed["languages"] == ["en", "es"]
+    documents = load_content(REPO / "content.yaml").content.topics[0].documents
+    assert listed["languages"] == sorted(documents)
+    assert {"en", "es"} <= set(listed["languages"])
     assert listed["clinics"] == ["costa-azul", "okafor-community", "riverside-family"]
     assert listed["layouts"] == ["large-print", "standard"]
 

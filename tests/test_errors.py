@@ -226,7 +226,7 @@ def test_bad_input_is_reported_with_file_and_line(
 @pytest.mark.parametrize(
     ("overrides", "expect"),
     [
-        ({"lang": "fr"}, "has no 'fr' document; languages: en, es"),
+        ({"lang": "sv"}, "has no 'sv' document; languages: en, es"),
         ({"clinic": "nowhere"}, "no clinic 'nowhere'"),
         ({"layout": "poster"}, "no layout 'poster'"),
         ({"topic": "flu"}, "no topic 'flu'"),
