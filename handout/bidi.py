@@ -43,7 +43,16 @@ def embedding_levels(text: str, base_level: int = 1) -> list[int]:
     resolve_weak_types(storage, False)
     resolve_neutral_types(storage, False)
     resolve_implicit_levels(storage, False)
-    return [int(char["level"]) for char in storage["chars"]]
+    # Rule X9 drops boundary-neutral characters (ZWNJ, used in Persian); they take the level before them.
+    levels, resolved = [], iter(storage["chars"])
+    pending = next(resolved, None)
+    for char in text:
+        if pending is not None and pending["ch"] == char:
+            levels.append(int(pending["level"]))
+            pending = next(resolved, None)
+        else:
+            levels.append(levels[-1] if levels else base_level)
+    return levels
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import paragraph as _rl_paragraph
 
 from handout.bidi import BidiParagraph
 from handout.fonts import Script
@@ -23,6 +24,10 @@ from handout.inline import BOLD, fill
 
 Runs = Sequence[tuple[str, bool]]
 BULLET = "\u2022"
+
+# ReportLab keeps a closing mark from starting a CJK line only if it is in this list, which has the
+# Japanese marks but not the full-width Chinese ones. Chinese typesetting forbids those at a line start too.
+_rl_paragraph.ALL_CANNOT_START += "\uff0c\uff1b\uff1a\uff1f\uff01\uff05\u300b\u3009\u201d\u2019\uff5d\u3017\u3019"
 
 
 def runs_of(text: str, values: Mapping[str, str]) -> list[tuple[str, bool]]:

@@ -49,3 +49,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "clinics", root / "clinics")
     shutil.copytree(REPO / "layouts", root / "layouts")
     return root / "content.yaml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden images in tests/golden/")

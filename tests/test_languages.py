@@ -1,0 +1,236 @@
+"""Every script printed correctly: RTL word order and joining, CJK line breaks, glyph coverage, labels."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from bidi import get_display
+from conftest import REPO, Run
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+
+from handout.bidi import BidiParagraph, display_text
+from handout.fonts import script_for
+from handout.locales import labels_for
+from handout.resolve import Project, load_content
+
+PROJECT = Project.at(REPO / "content.yaml")
+TOPIC = load_content(PROJECT.content_path).content.topics[0]
+ISSUE_LANGUAGES = ["en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr", "pt", "pl", "fa", "hi",
+                   "ja"]  # fmt: skip
+SHIPPED = list(TOPIC.documents)
+RTL = [language for language in SHIPPED if script_for(language).rtl]
+CJK = [language for language in SHIPPED if script_for(language).cjk]
+CLOSING = "、。，．・：；？！）］｝〕〉》」』】ー〜…"
+
+
+def test_every_shipped_language_has_labels_and_a_machine_translation_record() -> None:
+    for language, document in TOPIC.documents.items():
+        labels_for(language)  # raises if the catalogue is missing
+        if language != TOPIC.source_language:
+            assert document.translation is not None
+            assert document.translation.from_language == "en"
+
+
+def test_all_issue_languages_are_shipped() -> None:
+    missing = sorted(set(ISSUE_LANGUAGES) - set(SHIPPED))
+    assert not missing, f"languages without a document: {missing}"
+
+
+# ---------------------------------------------------------------- right to left
+
+
+def pdf_chars(pdf: bytes) -> list[tuple[str, float, float, float]]:
+    """Every character pdfium finds: (NFKC text, left, right, baseline)."""
+    page = pdfium.PdfDocument(pdf)[0]
+    text = page.get_textpage()
+    found = []
+    for index in range(text.count_chars()):
+        left, bottom, right, _ = text.get_charbox(index, loose=True)
+        found.append((unicodedata.normalize("NFKC", text.get_text_range(index, 1)), left, right, bottom))
+    return found
+
+
+def line_rows(chars: list[tuple[str, float, float, float]]) -> list[list[tuple[str, float, float, float]]]:
+    """Characters grouped into printed lines, top line first."""
+    rows: list[list[tuple[str, float, float, float]]] = []
+    for char in sorted(chars, key=lambda c: -c[3]):
+        if rows and abs(rows[-1][0][3] - char[3]) < 4:
+            rows[-1].append(char)
+        else:
+            rows.append([char])
+    return rows
+
+
+def draw(paragraph: BidiParagraph, width: float = 300) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(width + 40, 400))
+    _, height = paragraph.wrapOn(canvas, width, 400)
+    paragraph.drawOn(canvas, 20, 380 - height)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def arabic_paragraph(text: str, size: float = 14) -> BidiParagraph:
+    family = script_for("ar").family
+    style = ParagraphStyle("p", fontName=family.regular, fontSize=size, leading=size * 1.4)
+    return BidiParagraph([(text, False)], style, family.bold)
+
+
+SENTENCE = (
+    "يمكن أن يتكون عظم أو كالسيوم داخل العضلة بعد الإصابة. غالبا ما يتحسن من تلقاء نفسه خلال 2 إلى 4 أسابيع. "
+    "اتصل بالرقم 911 إذا شعرت بألم في الصدر أو بضيق مفاجئ في التنفس. الرمز ICD-10-CM M61.9 هنا."
+)
+
+
+def test_each_rtl_line_starts_at_the_right_edge_with_its_first_word() -> None:
+    paragraph = arabic_paragraph(SENTENCE)
+    chars = pdf_chars(draw(paragraph))
+    lines = paragraph.lines(300)
+    assert len(lines) >= 3
+    rows = line_rows([c for c in chars if not c[0].isspace()])
+    assert len(rows) == len(lines)
+    right_edges = []
+    for line, row in zip(lines, rows, strict=True):
+        on_line = sorted(row, key=lambda c: -c[2])
+        first_word = unicodedata.normalize("NFKC", "".join(text for text, _ in line[0]))
+        rightmost = {c[0] for c in on_line[: len(first_word.replace(".", ""))]}
+        assert rightmost <= set(first_word), f"line should start (on the right) with {first_word!r}"
+        right_edges.append(on_line[0][2])
+    assert max(right_edges) - min(right_edges) < 2, "every line is aligned to the right edge"
+
+
+def test_numbers_and_latin_inside_rtl_text_read_left_to_right() -> None:
+    chars = pdf_chars(draw(arabic_paragraph("اتصل بالرقم 911 الآن لأن الرمز ICD هنا", 16), width=400))
+    digits = sorted((c for c in chars if c[0].isdigit()), key=lambda c: c[1])
+    assert "".join(c[0] for c in digits) == "911"
+    latin = sorted((c for c in chars if c[0] in "ICD"), key=lambda c: c[1])
+    assert "".join(c[0] for c in latin) == "ICD"
+    arabic_now = [c[1] for c in chars if c[0] == "ن"]  # in "الآن", which follows 911 and so stands to its left
+    assert min(arabic_now) < digits[0][1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SENTENCE,
+        "اتصل بنا (في العيادة) على 555-0142 اليوم.",
+        "خطر: ICD-10-CM M61.9 و 2 إلى 4 أسابيع!",
+        "سنگ یا کلسیم در عضله می‌تواند پس از آسیب تشکیل شود.",
+    ],
+)
+def test_line_order_matches_the_unicode_bidi_algorithm(text: str) -> None:
+    """Our runs in display order give what python-bidi's own (Rust) implementation gives."""
+    brackets = str.maketrans("()[]", "||||")  # mirroring is left to the font in get_display
+    assert display_text([(text, False)]).translate(brackets) == get_display(text, base_dir="R").translate(brackets)
+
+
+def test_bold_runs_keep_their_place_in_rtl_order() -> None:
+    family = script_for("ar").family
+    style = ParagraphStyle("p", fontName=family.regular, fontSize=16, leading=22)
+    paragraph = BidiParagraph([("فوق", True), (" شعرت بألم", False)], style, family.bold)
+    chars = pdf_chars(draw(paragraph, 400))
+    bold_x = [c[1] for c in chars if c[0] in "فوق"]
+    rest_x = [c[1] for c in chars if c[0] in "شعرتبألم"]
+    assert min(bold_x) > max(rest_x), "the first (bold) words stand to the right of the rest"
+
+
+def render_word(word: str, size: float = 48) -> Image.Image:
+    paragraph = arabic_paragraph(word, size)
+    return pdfium.PdfDocument(draw(paragraph, 260))[0].render(scale=1).to_pil().convert("L")
+
+
+def test_arabic_letters_are_shaped_into_joining_forms() -> None:
+    """HarfBuzz picks the initial, medial and final forms: what the page draws for "بيت" (house)."""
+    paragraph = arabic_paragraph("بيت")
+    shaped, _ = paragraph.fonts.shaped("بيت", False)
+    forms = [unicodedata.name(char, "") for char in shaped]
+    assert forms == ["ARABIC LETTER TEH FINAL FORM", "ARABIC LETTER YEH MEDIAL FORM", "ARABIC LETTER BEH INITIAL FORM"]
+
+
+def test_arabic_joining_matches_the_golden_image(request: pytest.FixtureRequest) -> None:
+    golden = Path(__file__).parent / "golden" / "arabic-joining.png"
+    image = render_word("العضلة بيت")
+    if request.config.getoption("--update-golden"):
+        image.save(golden)
+    reference = Image.open(golden).convert("L")
+    assert image.size == reference.size
+    difference = ImageChops.difference(image, reference)
+    changed = sum(1 for value in difference.tobytes() if value > 64)
+    assert changed / (image.width * image.height) < 0.002, "joined Arabic looks different from the golden image"
+    # and the golden image is not itself unjoined: the same letters kept apart (ZWNJ) look different
+    unjoined = render_word("\u200c".join("العضلة") + " " + "\u200c".join("بيت"))
+    changed_unjoined = sum(1 for value in ImageChops.difference(unjoined, reference).tobytes() if value > 64)
+    assert changed_unjoined > 20 * max(changed, 1)
+
+
+@pytest.mark.parametrize("language", RTL)
+def test_rtl_handouts_are_mirrored(cli: Callable[..., Run], tmp_path: Path, language: str) -> None:
+    output = tmp_path / "rtl.pdf"
+    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", "riverside-family",
+                 "--content", PROJECT.content_path, "-o", output)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    chars = pdf_chars(output.read_bytes())
+    page_width = float(PdfReader(output).pages[0].mediabox.width)
+    title = unicodedata.normalize("NFKC", TOPIC.documents[language].title)
+    title_chars = [c for c in chars if c[0] in title and not c[0].isspace()]
+    assert max(c[2] for c in title_chars) > page_width * 0.85, "the title starts at the right margin"
+    assert min(c[1] for c in title_chars) > page_width * 0.1
+
+
+# ---------------------------------------------------------------- Chinese and Japanese
+
+
+@pytest.mark.parametrize("language", CJK)
+@pytest.mark.parametrize("clinic", ["riverside-family", "costa-azul"])
+@pytest.mark.parametrize("layout", ["standard", "large-print"])
+def test_no_cjk_line_starts_with_closing_punctuation(
+    cli: Callable[..., Run], tmp_path: Path, language: str, clinic: str, layout: str
+) -> None:
+    output = tmp_path / "cjk.pdf"
+    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", clinic, "--layout", layout,
+                 "--content", PROJECT.content_path, "-o", output)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in PdfReader(output).pages[0].extract_text().splitlines() if line.strip()]
+    wide_lines = [line for line in lines if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", line)]
+    assert wide_lines
+    bad = [line for line in wide_lines if line[0] in CLOSING]
+    assert not bad, f"lines starting with closing punctuation: {bad}"
+
+
+# ---------------------------------------------------------------- glyphs and labels
+
+
+def test_a_character_no_font_has_is_an_error_with_its_code_point(cli: Callable[..., Run], project: Path,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    text = project.read_text(encoding="utf-8")
+    document = text.index("      ar:") if "      ar:" in text else text.index("      es:")
+    language = "ar" if "      ar:" in text else "es"
+    title_at = text.index("        title: ", document)
+    end = text.index("\n", title_at)
+    project.write_text(text[:end] + " \U0001f600" + text[end:], encoding="utf-8")
+    line = text[:title_at].count("\n") + 1
+    output = tmp_path / "x.pdf"
+    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", "riverside-family",
+                 "--content", project, "-o", output)  # fmt: skip
+    assert result.exit_code == 2
+    assert "U+1F600" in result.stderr and f"{project}:{line}:" in result.stderr
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_dates_and_language_names_are_localized(language: str) -> None:
+    labels = labels_for(language)
+    day = TOPIC.review.last_reviewed
+    assert labels.date(day) != day.isoformat()
+    if language != "en":
+        assert labels("Questions? Call") != "Questions? Call", f"{language}.po lacks a translation"
+        assert labels.language_name("en") not in ("English", "")
