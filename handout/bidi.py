@@ -9,6 +9,7 @@ by HarfBuzz (through ReportLab), and the runs are placed right to left by rule L
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,8 +30,10 @@ from reportlab.pdfbase.ttfonts import ShapedStr, shapeStr
 from reportlab.platypus import Flowable
 
 Runs = Sequence[tuple[str, bool]]  # (text, bold) in logical order
+EMBEDDING_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e")
 Piece = tuple[str, bool]
-Word = tuple[Piece, ...]
+Char = tuple[str, bool, int]  # a character, whether it is bold, its resolved bidi level
+Word = tuple[Char, ...]  # with the space after it, if any
 
 
 def embedding_levels(text: str, base_level: int = 1) -> list[int]:
@@ -74,19 +77,35 @@ class Run:
     def has_strong_rtl(self) -> bool:
         return any(unicodedata.bidirectional(char) in ("R", "AL") for char in self.text)
 
+    @property
+    def shaping_text(self) -> str:
+        """What to hand HarfBuzz, which guesses the direction from the script: right-to-left runs in
+        logical order; left-to-right runs of Arabic-script digits reversed, because HarfBuzz
+        would lay them out right to left; other runs already in display order."""
+        if self.has_strong_rtl:
+            return self.text
+        if self.level % 2 == 0 and any("\u0600" <= char <= "\u06ff" for char in self.text):
+            return self.text[::-1]
+        return self.visual_text
 
-def visual_runs(pieces: Sequence[Piece], base_level: int = 1) -> list[Run]:
-    """Split a line into runs and put them in display order, left to right (rule L2)."""
+
+def resolved_chars(pieces: Sequence[Piece], base_level: int = 1) -> list[Char]:
+    """Every character of a paragraph with its weight and level (levels are resolved per paragraph)."""
     text = "".join(text for text, _ in pieces)
     weights = [bold for piece_text, bold in pieces for _ in piece_text]
-    levels = embedding_levels(text, base_level)
+    return list(zip(text, weights, embedding_levels(text, base_level), strict=True))
+
+
+def visual_runs(chars: Sequence[Char], base_level: int = 1) -> list[Run]:
+    """Cut one line into runs of one level and weight and put them in display order (rule L2)."""
     runs: list[Run] = []
-    for index, char in enumerate(text):
-        key = (levels[index], weights[index])
-        if runs and (runs[-1].level, runs[-1].bold) == key:
-            runs[-1] = Run(runs[-1].text + char, *key)
+    for char, bold, level in chars:
+        if char in EMBEDDING_CONTROLS:
+            continue  # they set levels and are not drawn
+        if runs and (runs[-1].level, runs[-1].bold) == (level, bold):
+            runs[-1] = Run(runs[-1].text + char, level, bold)
         else:
-            runs.append(Run(char, *key))
+            runs.append(Run(char, level, bold))
     highest = max((run.level for run in runs), default=base_level)
     lowest_odd = min((run.level for run in runs if run.level % 2), default=highest + 1)
     for level in range(highest, lowest_odd - 1, -1):
@@ -108,8 +127,8 @@ def _reverse_runs_at_or_above(runs: list[Run], level: int) -> list[Run]:
 
 
 def display_text(pieces: Sequence[Piece], base_level: int = 1) -> str:
-    """The line as characters in display order: what python-bidi's ``get_display`` gives."""
-    return "".join(run.visual_text for run in visual_runs(pieces, base_level))
+    """A one-line paragraph as characters in display order: what python-bidi's ``get_display`` gives."""
+    return "".join(run.visual_text for run in visual_runs(resolved_chars(pieces, base_level), base_level))
 
 
 class _Fonts:
@@ -128,20 +147,39 @@ class _Fonts:
             return shaped, sum(d.x_advance for d in shaped.__shapeData__) * self.size / 1000
         return shaped, float(stringWidth(text, self.face(bold), self.size))
 
-    def width(self, pieces: Sequence[Piece]) -> float:
-        return sum(self.shaped(text, bold)[1] for text, bold in pieces)
+    def width(self, chars: Sequence[Char]) -> float:
+        """Width of characters in logical order (shaping changes widths, not their sum's order)."""
+        total = 0.0
+        for bold, group in itertools.groupby(chars, key=lambda c: c[1]):
+            text = "".join(c[0] for c in group if c[0] not in EMBEDDING_CONTROLS)
+            if text:
+                total += self.shaped(text, bold)[1]
+        return total
 
 
 def words_of(runs: Runs) -> list[Word]:
-    """Split runs at spaces into words; a word may change weight in the middle."""
-    words: list[list[Piece]] = [[]]
-    for text, bold in runs:
-        for index, part in enumerate(text.split(" ")):
-            if index:
-                words.append([])
-            if part:
-                words[-1].append((part, bold))
-    return [tuple(word) for word in words if word]
+    """The paragraph's words, each character with its weight and its level in the whole paragraph.
+
+    Each word but the last keeps the space after it, so that a line's spaces have their levels too.
+    """
+    chars = resolved_chars([(" ".join(text.split(" ")), bold) for text, bold in runs])
+    words: list[list[Char]] = [[]]
+    for char in chars:
+        words[-1].append(char)
+        if char[0] == " ":
+            words.append([])
+    return [tuple(word) for word in words if any(c[0] != " " for c in word)]
+
+
+def _chars(line: Sequence[Word]) -> list[Char]:
+    return list(itertools.chain.from_iterable(line))
+
+
+def _without_trailing_spaces(chars: Sequence[Char]) -> Sequence[Char]:
+    end = len(chars)
+    while end and chars[end - 1][0] == " ":
+        end -= 1
+    return chars[:end]
 
 
 class BidiParagraph(Flowable):  # type: ignore[misc]
@@ -181,33 +219,27 @@ class BidiParagraph(Flowable):  # type: ignore[misc]
         return self._lines
 
     def _break(self, width: float) -> Iterator[list[Word]]:
-        space = self.fonts.width([(" ", False)])
         line: list[Word] = []
-        used = 0.0
         for word in words_of(self.runs):
             for part in self._fit_long_word(word, width):
-                size = self.fonts.width(part)
-                if line and used + space + size > width:
+                if line and self.fonts.width(_without_trailing_spaces([*itertools.chain(*line), *part])) > width:
                     yield line
-                    line, used = [], 0.0
-                used += (space if line else 0) + size
+                    line = []
                 line.append(part)
         if line:
             yield line
 
     def _fit_long_word(self, word: Word, width: float) -> Iterator[Word]:
         """A word wider than the line is cut into pieces that fit, as ReportLab does for LTR text."""
-        if self.fonts.width(word) <= width:
+        if self.fonts.width(_without_trailing_spaces(word)) <= width:
             yield word
             return
-        chunk: list[Piece] = []
-        for text, bold in word:
-            for char in text:
-                trial = [*chunk, (char, bold)]
-                if chunk and self.fonts.width(trial) > width:
-                    yield tuple(chunk)
-                    trial = [(char, bold)]
-                chunk = trial
+        chunk: list[Char] = []
+        for char in word:
+            if chunk and self.fonts.width(_without_trailing_spaces([*chunk, char])) > width:
+                yield tuple(chunk)
+                chunk = []
+            chunk.append(char)
         if chunk:
             yield tuple(chunk)
 
@@ -218,9 +250,8 @@ class BidiParagraph(Flowable):  # type: ignore[misc]
 
     def natural_width(self) -> float:
         """The widest line when the paragraph is given all the room it wants."""
-        space = self.fonts.width([(" ", False)])
         lines = self.lines(10_000)
-        return max((sum(self.fonts.width(w) for w in line) + space * (len(line) - 1) for line in lines), default=0.0)
+        return max((self.fonts.width(_without_trailing_spaces(_chars(line))) for line in lines), default=0.0)
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
         lines = self.lines(available_width)
@@ -243,15 +274,8 @@ class BidiParagraph(Flowable):  # type: ignore[misc]
             canvas.drawRightString(self.width - style.bulletIndent, self.height - self.fonts.size, self.bullet)
 
     def _draw_line(self, line: list[Word], right: float, baseline: float) -> None:
-        pieces: list[Piece] = []
-        for index, word in enumerate(line):
-            if index:
-                pieces.append((" ", word[0][1] and line[index - 1][-1][1]))
-            pieces += word
-        placed = [
-            (self.fonts.shaped(run.visual_text if not run.has_strong_rtl else run.text, run.bold), run.bold)
-            for run in visual_runs(pieces)
-        ]
+        runs = visual_runs(_without_trailing_spaces(_chars(line)))
+        placed = [(self.fonts.shaped(run.shaping_text, run.bold), run.bold) for run in runs]
         x = right - sum(width for (_, width), _ in placed)
         for (shaped, width), bold in placed:
             self.canv.setFont(self.fonts.face(bold), self.fonts.size)

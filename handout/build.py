@@ -8,6 +8,7 @@ from pathlib import Path
 
 from handout.errors import HandoutError
 from handout.fit import fit
+from handout.locales import labels_for
 from handout.output import write_atomic
 from handout.page import Page
 from handout.render import render
@@ -72,6 +73,13 @@ class Inventory:
     languages: list[str]
     clinics: list[str]
     layouts: list[str]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"topics": self.topics, "languages": self.languages, "clinics": self.clinics, "layouts": self.layouts}
+
+    def language_names(self) -> list[str]:
+        """Each language code with the language's name in that language, e.g. 'es (español)'."""
+        return [f"{code} ({labels_for(code).language_name(code)})" for code in self.languages]
 
 
 def inventory(project: Project) -> Inventory:

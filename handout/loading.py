@@ -150,7 +150,8 @@ def load_yaml(path: Path) -> SourceFile:
     return SourceFile(path, data, builder.positions)
 
 
-def _dotted(loc: Iterable[str | int]) -> str:
+def dotted_path(loc: Iterable[str | int]) -> str:
+    """A place in a file as people write it: ``topics[0].documents.es.title``."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -161,11 +162,11 @@ def _explain(error: dict[str, Any]) -> str:
     loc = _clean_loc(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1]}' in {_dotted(loc[:-1])}: remove it or check its spelling"
+        return f"unknown key '{loc[-1]}' in {dotted_path(loc[:-1])}: remove it or check its spelling"
     if kind == "missing":
-        return f"missing key '{loc[-1]}' in {_dotted(loc[:-1])}: add it"
+        return f"missing key '{loc[-1]}' in {dotted_path(loc[:-1])}: add it"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{_dotted(loc)}: {message}"
+    return f"{dotted_path(loc)}: {message}"
 
 
 def validate(source: SourceFile, model: type[M], context: dict[str, Any] | None = None) -> M:

@@ -39,11 +39,21 @@ class Labels:
         return (self.messages.get(message) or message).format(**values)
 
     def date(self, day: dt.date) -> str:
+        """The date written out for this language: by Babel, or by the catalogue's own month names
+        (``msgid "month:11"`` and a ``msgid "{day} {month} {year}"`` pattern) where CLDR has none."""
+        month = self.messages.get(f"month:{day.month}")
+        if month:
+            return self("{day} {month} {year}", day=str(day.day), month=month, year=str(day.year))
         return str(format_date(day, format="long", locale=babel_locale(self.language)))
 
     def language_name(self, language: str) -> str:
-        """``language``'s name as this language writes it, e.g. 'inglés' in Spanish."""
-        return str(babel_locale(language).get_display_name(babel_locale(self.language)))
+        """``language``'s name as this language writes it, e.g. 'inglés' in Spanish.
+
+        Babel (CLDR) knows most names; a catalogue may set its own with ``msgid "language:CODE"``
+        where CLDR's is missing or not what readers use (Tagalog, Haitian Creole).
+        """
+        own = self.messages.get(f"language:{language}")
+        return own or str(babel_locale(language).get_display_name(babel_locale(self.language)))
 
 
 @cache

@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable
 
 from handout.colours import Palette, palette_for
 from handout.resolve import Handout
-from handout.text import Runs, TextSetter, natural_width, plain_run
+from handout.text import TextSetter, natural_width, plain_run
 
 PAGE_SIZES = {"letter": letter, "a4": A4}
 MUTED = HexColor("#444444")
@@ -111,14 +111,14 @@ class Page:
             contact.append((SEPARATOR + self.clinic.website, False))
         reviewed = labels("Last reviewed: {date}", date=labels.date(handout.topic.review.last_reviewed))
         sources = "; ".join(source.title for source in handout.topic.sources)
-        lines: list[tuple[Runs, bool]] = [
-            (contact, False),
-            (plain_run(f"{reviewed} {labels('Sources:')} {sources}"), False),
+        paragraphs = [
+            self.text.paragraph(contact, self._footer_style(), data=True),
+            self.text.paragraph(plain_run(f"{reviewed} {labels('Sources:')} {sources}"), self._footer_style()),
         ]
         note = self.translation_note()
         if note:
-            lines.append((plain_run(note, bold=True), True))
-        return [self.text.paragraph(runs, self._footer_style(bold)) for runs, bold in lines]
+            paragraphs.append(self.text.paragraph(plain_run(note, bold=True), self._footer_style(bold=True)))
+        return paragraphs
 
     def translation_note(self) -> str:
         translation = self.handout.document.translation
@@ -221,7 +221,7 @@ class Page:
         )
         return [
             self.text.paragraph(plain_run(self.handout.labels("Questions? Call")), label),
-            self.text.paragraph(plain_run(self.clinic.phone), number),
+            self.text.paragraph(plain_run(self.clinic.phone), number, data=True),
         ]
 
     def _draw_phone(self, canvas: Canvas, bottom: float, height: float, pad: float) -> float:
@@ -240,11 +240,11 @@ class Page:
         colour, labels = self.palette.header_text, self.handout.labels
         name = self.text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
         small = self.text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2, textColor=colour)
-        blocks = [self.text.paragraph(plain_run(self.clinic.name), name)]
+        blocks = [self.text.paragraph(plain_run(self.clinic.name), name, data=True)]
         if self.clinic.health_system:
             part_of = labels("Part of {health_system}", health_system=self.clinic.health_system)
             blocks.append(self.text.paragraph(plain_run(part_of), small))
-        blocks.append(self.text.paragraph(plain_run(", ".join(self.clinic.address)), small))
+        blocks.append(self.text.paragraph(plain_run(", ".join(self.clinic.address)), small, data=True))
         return blocks
 
     def _draw_clinic_name(

@@ -68,12 +68,26 @@ class TextSetter:
             attributes.setdefault("fontName", family.bold)
         return ParagraphStyle(name, parent=parent, **attributes)
 
-    def paragraph(self, runs: Runs, style: ParagraphStyle, bullet: bool = False) -> Flowable:
-        if self.rtl:
+    def paragraph(self, runs: Runs, style: ParagraphStyle, bullet: bool = False, data: bool = False) -> Flowable:
+        """A paragraph of ``runs``. ``data`` marks names, addresses and phone numbers: on a right-to-left
+        page they keep a left-to-right reading order unless they start with a right-to-left letter
+        (rule P2), so "(541) 555-0142" never turns into "555-0142 (541)"."""
+        if self.rtl and not (data and _first_strong_is_ltr(runs)):
             return BidiParagraph(runs, style, self.script.family.bold, BULLET if bullet else None)
         if style.wordWrap == "CJK" and not any(_is_wide(char) for text, _ in runs for char in text):
             style = ParagraphStyle(style.name, parent=style, wordWrap=None)  # e.g. a clinic's Latin name
         return Paragraph(markup_of(runs), style, bulletText=BULLET if bullet else None)
+
+
+def _first_strong_is_ltr(runs: Runs) -> bool:
+    for text, _ in runs:
+        for char in text:
+            kind = unicodedata.bidirectional(char)
+            if kind in ("R", "AL"):
+                return False
+            if kind == "L":
+                return True
+    return True
 
 
 def _is_wide(char: str) -> bool:

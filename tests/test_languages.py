@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+import zxingcpp
 from bidi import get_display
 from conftest import REPO, Run
 from PIL import Image, ImageChops
@@ -101,7 +102,7 @@ def test_each_rtl_line_starts_at_the_right_edge_with_its_first_word() -> None:
     right_edges = []
     for line, row in zip(lines, rows, strict=True):
         on_line = sorted(row, key=lambda c: -c[2])
-        first_word = unicodedata.normalize("NFKC", "".join(text for text, _ in line[0]))
+        first_word = unicodedata.normalize("NFKC", "".join(char for char, _, _ in line[0]).strip())
         rightmost = {c[0] for c in on_line[: len(first_word.replace(".", ""))]}
         assert rightmost <= set(first_word), f"line should start (on the right) with {first_word!r}"
         right_edges.append(on_line[0][2])
@@ -174,16 +175,28 @@ def test_arabic_joining_matches_the_golden_image(request: pytest.FixtureRequest)
 
 @pytest.mark.parametrize("language", RTL)
 def test_rtl_handouts_are_mirrored(cli: Callable[..., Run], tmp_path: Path, language: str) -> None:
+    """Logo on the right of the header, QR code on the left of the footer, phone number on the left."""
     output = tmp_path / "rtl.pdf"
     result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", "riverside-family",
                  "--content", PROJECT.content_path, "-o", output)  # fmt: skip
     assert result.exit_code == 0, result.output
+    image = pdfium.PdfDocument(output)[0].render(scale=2).to_pil().convert("RGB")
+    width, height = image.size
+    header = image.crop((0, 0, width, height // 10))
+    right_tile = header.crop((width * 3 // 4, header.height // 3, width - 80, header.height * 2 // 3))
+    left_tile = header.crop((80, header.height // 3, width // 4, header.height * 2 // 3))
+    assert white_share(right_tile) > 0.3 > white_share(left_tile), "the logo tile belongs on the right"
+    footer = image.crop((0, height * 4 // 5, width // 4, height))
+    assert [r.text for r in zxingcpp.read_barcodes(footer)] == ["https://riverside.example.org/handouts"]
     chars = pdf_chars(output.read_bytes())
-    page_width = float(PdfReader(output).pages[0].mediabox.width)
-    title = unicodedata.normalize("NFKC", TOPIC.documents[language].title)
-    title_chars = [c for c in chars if c[0] in title and not c[0].isspace()]
-    assert max(c[2] for c in title_chars) > page_width * 0.85, "the title starts at the right margin"
-    assert min(c[1] for c in title_chars) > page_width * 0.1
+    phone = [c for c in chars if c[0] == "5" and c[3] > float(PdfReader(output).pages[0].mediabox.height) * 0.85]
+    assert phone and max(c[2] for c in phone) < width / 2 / 2, "the phone number sits on the left"
+
+
+def white_share(image: Image.Image) -> float:
+    data = image.tobytes()
+    pixels = len(data) // 3
+    return sum(1 for i in range(0, len(data), 3) if data[i] > 245 and data[i + 1] > 245 and data[i + 2] > 245) / pixels
 
 
 # ---------------------------------------------------------------- Chinese and Japanese
@@ -234,3 +247,24 @@ def test_dates_and_language_names_are_localized(language: str) -> None:
     if language != "en":
         assert labels("Questions? Call") != "Questions? Call", f"{language}.po lacks a translation"
         assert labels.language_name("en") not in ("English", "")
+
+
+@pytest.mark.parametrize("digits", ["123", "\u06f1\u06f2\u06f3", "\u0661\u0662\u0663"])
+def test_digits_of_every_script_read_left_to_right_in_rtl_text(digits: str) -> None:
+    family = script_for("fa").family
+    style = ParagraphStyle("p", fontName=family.regular, fontSize=20, leading=26)
+    chars = pdf_chars(draw(BidiParagraph([(f"هر بار {digits} دقیقه", False)], style, family.bold), 400))
+    placed = sorted((c for c in chars if c[0].isdigit()), key=lambda c: c[1])
+    assert "".join(c[0] for c in placed) == unicodedata.normalize("NFKC", digits)
+
+
+@pytest.mark.parametrize("language", RTL)
+def test_phone_numbers_keep_their_order_on_rtl_pages(cli: Callable[..., Run], tmp_path: Path, language: str) -> None:
+    output = tmp_path / "rtl.pdf"
+    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", "riverside-family",
+                 "--content", PROJECT.content_path, "-o", output)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = line_rows([c for c in pdf_chars(output.read_bytes()) if not c[0].isspace()])
+    phone = "(541)555-0142"
+    printed = ["".join(c[0] for c in sorted(row, key=lambda c: c[1])) for row in rows]
+    assert any(phone in line for line in printed), printed[:3]

@@ -1,0 +1,151 @@
+"""Translation exchange: a language's document as a gettext PO file, and back into content.yaml.
+
+Each printed string of the source document is one PO entry: ``msgctxt`` is its place in
+the document (``sections[2].bullets[1]``), ``msgid`` the source text and ``msgstr`` the
+translation. The header records the topic, the source language and the source version,
+so an import knows what it was translated from. Translators' tools (Poedit, Weblate,
+Lokalise, OmegaT) open PO files. The round trip is lossless: export, then import,
+gives back the same document.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polib
+from ruamel.yaml import YAML
+
+from handout.errors import InputError, NotFoundError, Problem
+from handout.loading import Position, SourceFile, dotted_path, validate
+from handout.output import write_atomic
+from handout.resolve import LoadedContent, load_content
+from handout.schema import Document
+
+DocumentPath = tuple[str | int, ...]
+context_of = dotted_path
+
+
+def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
+    """The PO file for translating ``topic_id`` into ``language``, with any existing translation filled in."""
+    topic = content.topic(topic_id)
+    source = topic.documents[topic.source_language]
+    existing = topic.documents.get(language)
+    translated = dict(existing.texts()) if existing else {}
+    po = polib.POFile(wrapwidth=0)
+    translation = existing.translation if existing else None
+    po.metadata = {
+        "Project-Id-Version": f"handout {topic_id}",
+        "Language": language,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "X-Handout-Topic": topic_id,
+        "X-Source-Language": topic.source_language,
+        "X-Source-Version": source.version(),
+        "X-Translation-Method": translation.method if translation else "human",
+        "X-Reviewed": "yes" if translation and translation.reviewed else "no",
+    }
+    if translation and translation.reviewed_by:
+        po.metadata["X-Reviewed-By"] = translation.reviewed_by
+    for path, text in source.texts():
+        po.append(polib.POEntry(msgctxt=context_of(path), msgid=text, msgstr=translated.get(path, "")))
+    return str(po).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Imported:
+    topic: str
+    language: str
+    content_path: Path
+
+
+def import_po(content_path: Path, po_path: Path) -> Imported:
+    """Put the translation in ``po_path`` into content.yaml as that language's document."""
+    po = _read_po(po_path)
+    content = load_content(content_path)
+    header = po.metadata
+    topic_id, language = header.get("X-Handout-Topic", ""), header.get("Language", "")
+    if not topic_id or not language:
+        raise InputError([Problem(po_path, 1, 1, "the header needs 'Language' and 'X-Handout-Topic': export again")])
+    topic = content.topic(topic_id)
+    if language == topic.source_language:
+        raise InputError([Problem(po_path, 1, 1, f"'{language}' is the source language of '{topic_id}'")])
+    document = _document_from(po, po_path, topic.documents[topic.source_language], header)
+    _write_document(content, topic_id, language, document)
+    return Imported(topic_id, language, content_path)
+
+
+def _read_po(po_path: Path) -> polib.POFile:
+    try:
+        return polib.pofile(str(po_path), encoding="utf-8")
+    except OSError as exc:
+        raise NotFoundError(f"cannot read {po_path}: {exc.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(po_path, 1, 1, f"not a readable PO file: {exc}")]) from None
+
+
+def _document_from(po: polib.POFile, po_path: Path, source: Document, header: dict[str, str]) -> Document:
+    entries = {entry.msgctxt: entry for entry in po if not entry.obsolete}
+    data: dict[str, Any] = source.model_dump(mode="json", exclude={"translation"}, exclude_none=True)
+    problems: list[Problem] = []
+    positions: dict[DocumentPath, int] = {}
+    for path, text in source.texts():
+        entry = entries.get(context_of(path))
+        if entry is None or not entry.msgstr.strip():
+            line = entry.linenum if entry else 1
+            problems.append(Problem(po_path, line, 1, f"{context_of(path)} is not translated: translate {text[:40]!r}"))
+            continue
+        _set(data, path, entry.msgstr)
+        positions[path] = entry.linenum
+    if problems:
+        raise InputError(problems)
+    translation = {
+        "from_language": header.get("X-Source-Language", "en"),
+        "source_version": header.get("X-Source-Version", ""),
+        "method": header.get("X-Translation-Method", "human"),
+        "reviewed": header.get("X-Reviewed", "no") == "yes",
+    }
+    if header.get("X-Reviewed-By"):
+        translation["reviewed_by"] = header["X-Reviewed-By"]
+    data["translation"] = translation
+    located = SourceFile(po_path, data, {path: Position(line, 1) for path, line in positions.items()})
+    return validate(located, Document)
+
+
+def _set(data: Any, path: DocumentPath, value: str) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.width = 4096  # never re-wrap the lines people wrote
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def _as_yaml_data(document: Document) -> dict[str, Any]:
+    """The document as it would be written by hand: translation record first, no default values."""
+    assert document.translation is not None
+    translation = document.translation.model_dump(mode="json", exclude_none=True)
+    return {
+        "translation": translation,
+        **document.model_dump(mode="json", exclude={"translation"}, exclude_defaults=True),
+    }
+
+
+def _write_document(content: LoadedContent, topic_id: str, language: str, document: Document) -> None:
+    yaml = _yaml()
+    path = content.source.path
+    tree = yaml.load(path.read_text(encoding="utf-8"))
+    for topic in tree["topics"]:
+        if topic["id"] == topic_id:
+            topic["documents"][language] = _as_yaml_data(document)
+    buffer = io.StringIO()
+    yaml.dump(tree, buffer)
+    write_atomic(path, buffer.getvalue().encode("utf-8"))
