@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	@$(BIN)/python -m handout list --json | $(BIN)/python -c 'import json, sys; d = json.load(sys.stdin); \
-	[print(t, l, c, y) for t in d["topics"] for l in d["languages"] for c in d["clinics"] for y in d["layouts"]]' | \
+	@$(BIN)/python -c 'from pathlib import Path; from handout.resolve import Project, load_clinic, load_content; \
+	p = Project.at(Path("content.yaml")); topics = [t.id for t in load_content(p.content_path).content.topics]; \
+	[print(t, l, c, y) for t in topics for c in p.clinic_ids() for l in load_clinic(p, c).clinic.languages \
+	 for y in p.layout_names()]' | \
 	while read topic lang clinic layout; do \
-		$(BIN)/handout build --topic $$topic --lang $$lang --clinic $$clinic --layout $$layout 2>/dev/null || exit 1; \
+		$(BIN)/handout build --topic $$topic --lang $$lang --clinic $$clinic --layout $$layout 2>/dev/null || \
+		$(BIN)/handout build --topic $$topic --lang $$lang --clinic $$clinic --layout $$layout || exit 1; \
 	done
 
 lint: install
