@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from handout import __version__
+from handout.batch import BatchRequest, Result, parse_shard, run_batch
 from handout.build import BuildRequest, build_handout, inventory
 from handout.check import CheckOptions, check_project, format_table
 from handout.check import exit_code as check_exit_code
@@ -153,3 +154,59 @@ def import_po_command(po_file: Path, content: Path) -> None:
     """Put a translated PO file into the content file as that language's document."""
     imported = import_po(content, po_file)
     click.echo(f"{imported.content_path}: topic '{imported.topic}', language '{imported.language}' updated")
+
+
+def _list_option(value: str | None) -> list[str] | None:
+    if value is None or value.strip().lower() == "all":
+        return None
+    return [part for part in value.replace(",", " ").split() if part]
+
+
+@main.command()
+@content_option
+@click.option("--clinics", "clinics", type=click.Path(path_type=Path), default=None,
+              help="Folder of clinic files or a CSV roster [default: clinics/ beside the content file].")  # fmt: skip
+@click.option("--langs", default="all", show_default=True, help="'all' (what each clinic offers) or codes, e.g. en,es.")
+@click.option("--topics", default="all", show_default=True, help="'all' or topic ids.")
+@click.option("--layouts", default="all", show_default=True, help="'all' or layout names.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True)
+@click.option("--jobs", type=click.IntRange(min=0), default=0, help="Worker processes [default: one per core].")
+@click.option("--shard", default="1/1", show_default=True, help="Build only part K of N, e.g. 3/8.")
+@click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failure.")
+@user_errors
+def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts: str, out: Path, jobs: int,
+          shard: str, force: bool, fail_fast: bool) -> None:  # fmt: skip
+    """Build every clinic x language x topic x layout into OUT, with a manifest and index.html."""
+    request = BatchRequest(
+        content=content, clinics=clinics, languages=_list_option(langs), topics=_list_option(topics),
+        layouts=_list_option(layouts), out=out, jobs=jobs, shard=parse_shard(shard), force=force,
+        fail_fast=fail_fast,
+    )  # fmt: skip
+    report = run_batch(request, progress=_progress_printer())
+    click.echo(
+        f"{report.count('built')} built, {report.count('skipped')} up to date, {report.count('failed')} failed; "
+        f"manifest: {report.manifest}"
+    )
+    for failure in report.failures:
+        where = "/".join(part for part in (failure.clinic, failure.language, failure.topic, failure.layout))
+        click.echo(f"failed: {where}: {failure.error}", err=True)
+    sys.exit(1 if report.failures else 0)
+
+
+def _progress_printer() -> Callable[[Result, int, int], None]:
+    """A progress bar on a terminal; one plain line per built or failed handout otherwise."""
+    if sys.stderr.isatty():
+
+        def bar(result: Result, done: int, total: int) -> None:
+            width = 30
+            filled = width * done // max(total, 1)
+            click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True, nl=done == total)
+
+        return bar
+
+    def lines(result: Result, done: int, total: int) -> None:
+        if result.status != "skipped":
+            click.echo(f"[{done}/{total}] {result.status}: {result.path or result.clinic}", err=True)
+
+    return lines

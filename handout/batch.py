@@ -1,0 +1,374 @@
+"""`handout batch`: every clinic x language x topic x layout, in parallel, resumable, with a manifest.
+
+The plan is the sorted list of jobs; ``--shard K/N`` keeps every N-th. A job is skipped
+when its output exists and the hash of its inputs (its content document, clinic file and
+assets, layout, tool version) equals the one recorded when it was last built. Builds are
+recorded in a journal as they finish, so a run killed at any moment loses nothing it
+finished; PDFs are written to a temporary file and renamed, so the output folder only ever
+holds complete files. Work that does not depend on the clinic (loading, validating, the
+one-page fit) is done once per worker process and language.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from handout import __version__
+from handout.build import warnings_for
+from handout.catalog import write_catalog, write_thumbnail
+from handout.errors import HandoutError, InputError
+from handout.fit import fit
+from handout.inline import plain
+from handout.output import write_atomic
+from handout.page import Page
+from handout.render import render
+from handout.resolve import LoadedClinic, LoadedContent, LoadedLayout, Project, assemble, load_content, load_layout
+from handout.roster import ClinicSource, clinic_source
+from handout.verify import verify
+
+JOURNAL = ".handout-journal.jsonl"
+
+
+@dataclass(frozen=True, order=True)
+class Job:
+    clinic: str
+    language: str
+    topic: str
+    layout: str
+
+    @property
+    def relative_path(self) -> str:
+        return f"{self.clinic}/{self.language}/{self.topic}-{self.layout}.pdf"
+
+
+@dataclass
+class Result:
+    """One row of the manifest."""
+
+    clinic: str
+    language: str
+    topic: str
+    layout: str
+    path: str
+    status: str  # built | skipped | failed
+    inputs: dict[str, str] = field(default_factory=dict)
+    sha256: str = ""
+    pages: int = 0
+    body_size: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+    title: str = ""
+    clinic_name: str = ""
+    language_name: str = ""
+
+    @property
+    def job(self) -> Job:
+        return Job(self.clinic, self.language, self.topic, self.layout)
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    content: Path
+    clinics: Path | None = None  # a folder of clinic files or a CSV roster
+    languages: Sequence[str] | None = None  # None: the languages each clinic offers
+    topics: Sequence[str] | None = None  # None: all topics
+    layouts: Sequence[str] | None = None  # None: all layouts
+    out: Path = Path("out")
+    jobs: int = 0  # 0: one per core
+    shard: tuple[int, int] = (1, 1)
+    force: bool = False
+    fail_fast: bool = False
+
+
+@dataclass
+class BatchReport:
+    results: list[Result]
+    manifest: Path
+
+    @property
+    def failures(self) -> list[Result]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+
+Progress = Callable[[Result, int, int], None]
+
+
+# ---------------------------------------------------------------- planning
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        part, total = (int(n) for n in text.split("/"))
+    except ValueError:
+        raise HandoutError(f"--shard takes K/N, e.g. 2/8, not {text!r}") from None
+    if not 1 <= part <= total:
+        raise HandoutError(f"--shard {text}: K must be between 1 and N")
+    return part, total
+
+
+@dataclass
+class Plan:
+    content: LoadedContent
+    clinics: ClinicSource
+    layouts: dict[str, LoadedLayout]
+    jobs: list[Job]
+
+
+def plan(request: BatchRequest) -> Plan:
+    project = Project.at(request.content, request.clinics if request.clinics and request.clinics.is_dir() else None)
+    content = load_content(request.content)
+    clinics = clinic_source(project, request.clinics)
+    layout_names = list(request.layouts or project.layout_names())
+    layouts = {name: load_layout(project, name) for name in layout_names}
+    topics = [content.topic(t).id for t in request.topics] if request.topics else [t.id for t in content.content.topics]
+    jobs = []
+    for clinic_id in clinics.ids():
+        offered = clinics.languages(clinic_id)
+        for language in request.languages or offered:
+            for topic in topics:
+                for layout in layout_names:
+                    jobs.append(Job(clinic_id, language, topic, layout))
+    part, total = request.shard
+    jobs = [job for index, job in enumerate(sorted(jobs)) if index % total == part - 1]
+    return Plan(content, clinics, layouts, jobs)
+
+
+# ---------------------------------------------------------------- input hashes
+
+
+def _digest(*parts: bytes | str) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part.encode() if isinstance(part, str) else part)
+        hasher.update(b"\0")
+    return hasher.hexdigest()[:16]
+
+
+def input_hashes(plan_: Plan, job: Job) -> dict[str, str]:
+    return {
+        "content": _document_hash(plan_.content, job.topic, job.language),
+        "clinic": plan_.clinics.fingerprint(job.clinic),
+        "layout": _digest(plan_.layouts[job.layout].source.path.read_bytes()),
+        "tool": __version__,
+    }
+
+
+def _document_hash(content: LoadedContent, topic_id: str, language: str) -> str:
+    topic = content.topic(topic_id)
+    document = topic.documents.get(language)
+    shared = topic.model_dump_json(exclude={"documents"})
+    return _digest(shared, document.model_dump_json() if document else "missing")
+
+
+# ---------------------------------------------------------------- state
+
+
+def _load_state(out: Path) -> dict[Job, Result]:
+    """What earlier runs built: their manifests, then the journal of builds since."""
+    records: dict[Job, Result] = {}
+    for manifest in sorted(out.glob("manifest*.json")):
+        try:
+            rows = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for row in rows:
+            result = Result(**row)
+            records[result.job] = result
+    journal = out / JOURNAL
+    if journal.exists():
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                result = Result(**json.loads(line))
+            except (ValueError, TypeError):
+                continue  # a line cut short when a run was killed
+            records[result.job] = result
+    return records
+
+
+def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out: Path) -> Result | None:
+    previous = state.get(job)
+    fresh = previous and previous.status in ("built", "skipped") and previous.inputs == inputs
+    if previous and fresh and (out / job.relative_path).is_file():
+        return Result(**{**asdict(previous), "status": "skipped"})
+    return None
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    for temporary in out.glob("**/.*.tmp"):
+        temporary.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- workers
+
+
+@dataclass(frozen=True)
+class _WorkerSetup:
+    content: Path
+    clinics: Path | None
+    out: Path
+
+
+_setup: _WorkerSetup | None = None
+_fits: dict[tuple[Any, ...], float] = {}
+
+
+def _init_worker(setup: _WorkerSetup) -> None:
+    global _setup
+    _setup = setup
+
+
+@cache
+def _context() -> Plan:
+    """The project as this worker process sees it: loaded and validated once."""
+    assert _setup is not None
+    return plan(BatchRequest(_setup.content, _setup.clinics))
+
+
+@cache
+def _clinic(clinic_id: str) -> LoadedClinic:
+    return _context().clinics.load(clinic_id)
+
+
+def build_one(job: Job, inputs: dict[str, str]) -> Result:
+    """Build one handout in a worker; a user error becomes a failed result, not an exception."""
+    assert _setup is not None
+    plan_ = _context()
+    result = Result(job.clinic, job.language, job.topic, job.layout, job.relative_path, "built", inputs)
+    try:
+        handout = assemble(plan_.content, _clinic(job.clinic), plan_.layouts[job.layout], job.topic, job.language)
+        page = Page(handout)
+        # The fit depends on the document, layout, page size, footer and placeholders, not on the clinic.
+        key = (job.topic, job.language, job.layout, page.clinic.page_size, round(page.footer_height, 2),
+               tuple(sorted(handout.values.items())))  # fmt: skip
+        if key not in _fits:
+            _fits[key] = fit(page).body_size
+        rendered = render(page, _fits[key])
+        verify(rendered.pdf)
+    except InputError as error:
+        return _failed(result, "; ".join(str(p) for p in error.problems))
+    except HandoutError as error:
+        return _failed(result, str(error))
+    write_atomic(_setup.out / job.relative_path, rendered.pdf)
+    write_thumbnail(_setup.out, job.relative_path, rendered.pdf)
+    result.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+    result.pages, result.body_size = rendered.pages, _fits[key]
+    result.warnings = warnings_for(handout, dt.date.today())
+    result.title = plain(handout.document.title, handout.values)
+    result.clinic_name = handout.clinic.clinic.name
+    result.language_name = handout.labels.language_name(job.language)
+    return result
+
+
+def _failed(result: Result, message: str) -> Result:
+    result.status, result.error = "failed", message
+    return result
+
+
+def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
+    return [build_one(job, inputs) for job, inputs in jobs]
+
+
+# ---------------------------------------------------------------- running
+
+
+def _groups(pending: list[tuple[Job, dict[str, str]]], size: int) -> Iterator[list[tuple[Job, dict[str, str]]]]:
+    """Jobs of one topic, language and layout together, so a worker reuses its fit for every clinic."""
+    ordered = sorted(pending, key=lambda item: (item[0].topic, item[0].language, item[0].layout, item[0].clinic))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchReport:
+    plan_ = plan(request)
+    out = request.out
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(out)
+    state = {} if request.force else _load_state(out)
+    results: list[Result] = []
+    pending: list[tuple[Job, dict[str, str]]] = []
+    for job in plan_.jobs:
+        inputs = input_hashes(plan_, job)
+        current = _is_current(job, inputs, state, out)
+        if current:
+            results.append(current)
+        else:
+            pending.append((job, inputs))
+    if request.languages is None and request.shard[0] == 1:
+        for clinic_id, message in plan_.clinics.problems().items():
+            results.append(Result(clinic_id, "*", "*", "*", "", "failed", error=message))
+    total = len(plan_.jobs) + sum(r.status == "failed" for r in results)
+    for result in results:
+        if progress:
+            progress(result, len(results), total)
+    with (out / JOURNAL).open("a", encoding="utf-8") as journal:
+        for result in _execute(request, pending):
+            results.append(result)
+            if result.status == "built":
+                journal.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+                journal.flush()
+            if progress:
+                progress(result, len(results), total)
+            if request.fail_fast and result.status == "failed":
+                break
+    manifest = _write_manifest(out, request.shard, sorted(results, key=lambda r: r.job))
+    if request.shard == (1, 1):
+        write_catalog(out, [r for r in _load_state(out).values() if r.status != "failed"])
+    (out / JOURNAL).unlink(missing_ok=True)
+    return BatchReport(sorted(results, key=lambda r: r.job), manifest)
+
+
+def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -> Iterator[Result]:
+    setup = _WorkerSetup(request.content, request.clinics, request.out)
+    workers = request.jobs or os.cpu_count() or 1
+    if workers == 1 or len(pending) <= 1:
+        _init_worker(setup)
+        for job, inputs in pending:
+            yield build_one(job, inputs)
+        return
+    group_size = max(1, min(25, len(pending) // (workers * 4) or 1))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(setup,)) as pool:
+        futures: set[Future[list[Result]]] = {
+            pool.submit(_build_group, group) for group in _groups(pending, group_size)
+        }
+        try:
+            while futures:
+                done, futures = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield from future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+# ---------------------------------------------------------------- manifest
+
+MANIFEST_COLUMNS = ["clinic", "language", "topic", "layout", "path", "status", "sha256", "pages", "body_size",
+                    "inputs", "warnings", "error"]  # fmt: skip
+
+
+def _write_manifest(out: Path, shard: tuple[int, int], results: list[Result]) -> Path:
+    suffix = "" if shard == (1, 1) else f"-{shard[0]}-of-{shard[1]}"
+    manifest = out / f"manifest{suffix}.json"
+    rows = [asdict(r) for r in results]
+    write_atomic(manifest, json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8"))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "inputs": json.dumps(row["inputs"]), "warnings": " | ".join(row["warnings"])})
+    write_atomic(out / f"manifest{suffix}.csv", buffer.getvalue().encode("utf-8"))
+    return manifest

@@ -1,0 +1,123 @@
+"""The staff catalog: ``out/index.html``, one static page with a thumbnail and a link per handout.
+
+It opens from a file share with no server and no network: no external scripts, styles or
+fonts; thumbnails are PNG files beside it; links are relative. A filter box narrows the
+list by any word (topic, language, clinic, layout).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+import pypdfium2 as pdfium
+
+from handout.locales import labels_for
+from handout.output import write_atomic
+
+THUMBNAILS = ".thumbs"
+THUMBNAIL_WIDTH = 180
+
+
+class Entry(Protocol):
+    clinic: str
+    language: str
+    topic: str
+    layout: str
+    path: str
+    title: str
+    clinic_name: str
+    language_name: str
+
+
+def thumbnail_path(relative_pdf: str) -> str:
+    return f"{THUMBNAILS}/{relative_pdf.removesuffix('.pdf')}.png"
+
+
+def write_thumbnail(out: Path, relative_pdf: str, pdf: bytes) -> None:
+    page = pdfium.PdfDocument(pdf)[0]
+    image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
+    target = out / thumbnail_path(relative_pdf)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    write_atomic(target, buffer.getvalue())
+
+
+def _href(relative: str) -> str:
+    return "/".join(quote(part) for part in relative.split("/"))
+
+
+def _item(entry: Entry) -> str:
+    e = html.escape
+    english = labels_for("en").language_name(entry.language)
+    search = " ".join([entry.title, entry.topic, entry.language, entry.language_name, english, entry.clinic,
+                       entry.clinic_name, entry.layout]).lower()  # fmt: skip
+    return (
+        f'<li data-search="{e(search)}">'
+        f'<a href="{_href(entry.path)}" target="_blank" rel="noopener">'
+        f'<img src="{_href(thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
+        f'<span class="title" lang="{e(entry.language)}">{e(entry.title)}</span>'
+        f'<span class="meta"><span lang="{e(entry.language)}">{e(entry.language_name)}</span>'
+        f" · {e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>"
+    )
+
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Patient handouts</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color: #1a1a1a; }}
+h1 {{ font-size: 1.6rem; margin: 0 0 .5rem; }}
+input {{ font-size: 1.2rem; padding: .4rem .6rem; width: min(40rem, 100%); margin-bottom: 1rem; }}
+ul {{ list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
+     gap: 1rem; }}
+li a {{ display: flex; flex-direction: column; gap: .3rem; text-decoration: none; color: inherit;
+       border: 1px solid #ccc; border-radius: 6px; padding: .6rem; }}
+li a:hover, li a:focus {{ border-color: #0b6e4f; outline: 2px solid #0b6e4f; }}
+img {{ width: 100%; height: auto; border: 1px solid #eee; }}
+.title {{ font-weight: bold; }}
+.meta {{ font-size: .9rem; color: #444; }}
+#count {{ color: #444; }}
+</style>
+</head>
+<body>
+<h1>Patient handouts</h1>
+<label for="filter">Find a handout (topic, language, clinic):</label><br>
+<input id="filter" type="search" autocomplete="off" placeholder="e.g. Spanish, Riverside, large-print">
+<p id="count">{count} handouts</p>
+<ul id="handouts">
+{items}
+</ul>
+<script>
+const input = document.getElementById("filter");
+const items = Array.from(document.querySelectorAll("#handouts li"));
+const count = document.getElementById("count");
+input.addEventListener("input", () => {{
+  const words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+  let shown = 0;
+  for (const item of items) {{
+    const match = words.every(word => item.dataset.search.includes(word));
+    item.hidden = !match;
+    if (match) shown += 1;
+  }}
+  count.textContent = shown + " of " + items.length + " handouts";
+}});
+</script>
+</body>
+</html>
+"""
+
+
+def write_catalog(out: Path, entries: Sequence[Entry]) -> Path:
+    ordered = sorted(entries, key=lambda e: (e.topic, e.language, e.clinic, e.layout))
+    page = PAGE.format(count=len(ordered), items="\n".join(_item(entry) for entry in ordered))
+    target = out / "index.html"
+    write_atomic(target, page.encode("utf-8"))
+    return target

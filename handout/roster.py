@@ -1,0 +1,194 @@
+"""Where a batch's clinics come from: the clinics/ folder, or a CSV roster exported from a spreadsheet.
+
+A roster has one row per clinic and the columns ``id, name, health_system, logo, primary,
+secondary, address, phone, website, emergency_number, page_size, languages``. Address lines
+and languages are separated by ``;``. Logo paths are relative to the CSV file and may not
+leave its folder. Each row is validated like a clinic file; problems name the CSV line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+from handout.errors import InputError, Problem
+from handout.loading import MAX_FILE_BYTES, Position, SourceFile, validate
+from handout.logos import LogoProblem, read_logo
+from handout.resolve import LoadedClinic, Project, load_clinic
+from handout.schema import Clinic
+
+COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
+           "emergency_number", "page_size", "languages"]  # fmt: skip
+
+
+class ClinicSource(Protocol):
+    def ids(self) -> list[str]: ...
+
+    def languages(self, clinic_id: str) -> list[str]: ...
+
+    def load(self, clinic_id: str) -> LoadedClinic: ...
+
+    def fingerprint(self, clinic_id: str) -> str: ...
+
+    def problems(self) -> dict[str, str]: ...
+
+
+def _hash(*parts: bytes) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part)
+        hasher.update(b"\0")
+    return hasher.hexdigest()[:16]
+
+
+@dataclass
+class FolderClinics:
+    project: Project
+    _loaded: dict[str, LoadedClinic | str] = field(default_factory=dict)
+
+    def ids(self) -> list[str]:
+        return self.project.clinic_ids()
+
+    def _get(self, clinic_id: str) -> LoadedClinic | str:
+        if clinic_id not in self._loaded:
+            try:
+                self._loaded[clinic_id] = load_clinic(self.project, clinic_id)
+            except InputError as error:
+                self._loaded[clinic_id] = "; ".join(str(p) for p in error.problems)
+        return self._loaded[clinic_id]
+
+    def languages(self, clinic_id: str) -> list[str]:
+        loaded = self._get(clinic_id)
+        return list(loaded.clinic.languages) if isinstance(loaded, LoadedClinic) else []
+
+    def load(self, clinic_id: str) -> LoadedClinic:
+        loaded = self._get(clinic_id)
+        if isinstance(loaded, str):
+            raise InputError([Problem(self.project.clinics_dir / f"{clinic_id}.yaml", 1, 1, loaded)])
+        return loaded
+
+    def fingerprint(self, clinic_id: str) -> str:
+        folder = self.project.clinics_dir
+        assets = sorted(p for p in (folder / clinic_id).glob("**/*") if p.is_file())
+        return _hash((folder / f"{clinic_id}.yaml").read_bytes(), *(p.read_bytes() for p in assets))
+
+    def problems(self) -> dict[str, str]:
+        return {cid: value for cid in self.ids() if isinstance(value := self._get(cid), str)}
+
+
+@dataclass
+class CsvClinics:
+    path: Path
+    _loaded: dict[str, LoadedClinic] = field(default_factory=dict)
+
+    @cached_property
+    def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
+        if self.path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError([Problem(self.path, 1, 1, "the roster is too large: split it")])
+        try:
+            text = self.path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError([Problem(self.path, 1, 1, "not UTF-8 text: export the CSV as UTF-8")]) from None
+        reader = csv.DictReader(text.splitlines())
+        missing = [
+            c for c in ("id", "name", "primary", "address", "phone", "languages") if c not in (reader.fieldnames or [])
+        ]
+        if missing:
+            raise InputError(
+                [Problem(self.path, 1, 1, f"missing columns: {', '.join(missing)}; columns are {', '.join(COLUMNS)}")]
+            )
+        rows: dict[str, tuple[int, dict[str, str]]] = {}
+        problems = []
+        for row in reader:
+            line = reader.line_num
+            clinic_id = (row.get("id") or "").strip()
+            if not clinic_id or clinic_id in rows:
+                problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} is empty or repeated"))
+                continue
+            rows[clinic_id] = (line, row)
+        if problems:
+            raise InputError(problems)
+        return rows
+
+    def ids(self) -> list[str]:
+        return sorted(self._rows)
+
+    def _clinic_data(self, row: dict[str, str]) -> dict[str, Any]:
+        def value(column: str) -> str:
+            return (row.get(column) or "").strip()
+
+        data: dict[str, Any] = {
+            "name": value("name"),
+            "colors": {"primary": value("primary")} | ({"secondary": value("secondary")} if value("secondary") else {}),
+            "address": [part.strip() for part in value("address").split(";") if part.strip()],
+            "phone": value("phone"),
+            "languages": [part.strip() for part in value("languages").replace(" ", ";").split(";") if part.strip()],
+        }
+        for optional in ("health_system", "logo", "website", "emergency_number", "page_size"):
+            if value(optional):
+                data[optional] = value(optional)
+        extra = set(row) - set(COLUMNS)
+        for column in extra:
+            if column is not None:
+                data[column] = row[column]
+        return data
+
+    def _source(self, clinic_id: str) -> SourceFile:
+        line, row = self._rows[clinic_id]
+        data = self._clinic_data(row)
+        positions: dict[tuple[str | int, ...], Position] = {
+            (key,): Position(line, COLUMNS.index(key) + 1 if key in COLUMNS else 1) for key in data
+        }
+        positions[("colors",)] = positions[("colors", "primary")] = Position(line, COLUMNS.index("primary") + 1)
+        return SourceFile(self.path, data, positions)
+
+    def languages(self, clinic_id: str) -> list[str]:
+        try:
+            return list(self.load(clinic_id).clinic.languages)
+        except InputError:
+            return []
+
+    def load(self, clinic_id: str) -> LoadedClinic:
+        if clinic_id not in self._loaded:
+            self._loaded[clinic_id] = self._load(clinic_id)
+        return self._loaded[clinic_id]
+
+    def _load(self, clinic_id: str) -> LoadedClinic:
+        source = self._source(clinic_id)
+        clinic = validate(source, Clinic)
+        logo = None
+        if clinic.logo:
+            try:
+                logo = read_logo(self.path.parent, clinic.logo)
+            except LogoProblem as problem:
+                raise InputError([source.problem(("logo",), str(problem))]) from None
+        return LoadedClinic(clinic_id, clinic, source, logo)
+
+    def fingerprint(self, clinic_id: str) -> str:
+        _, row = self._rows[clinic_id]
+        logo = (row.get("logo") or "").strip()
+        logo_path = self.path.parent / logo
+        logo_bytes = logo_path.read_bytes() if logo and logo_path.is_file() else b""
+        return _hash(repr(sorted(row.items())).encode(), logo_bytes)
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        for clinic_id in self.ids():
+            try:
+                self.load(clinic_id)
+            except InputError as error:
+                found[clinic_id] = "; ".join(str(p) for p in error.problems)
+        return found
+
+
+def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
+    """Clinics from a CSV roster when ``clinics`` is a .csv file, else from the clinics folder."""
+    if clinics is not None and clinics.suffix.lower() == ".csv":
+        if not clinics.is_file():
+            raise InputError([Problem(clinics, 1, 1, "roster file not found: check the path")])
+        return CsvClinics(clinics)
+    return FolderClinics(project)
