@@ -20,7 +20,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -222,55 +221,55 @@ class _WorkerSetup:
     out: Path
 
 
-_setup: _WorkerSetup | None = None
-_fits: dict[tuple[Any, ...], float] = {}
+class _Worker:
+    """What one worker process keeps between jobs: the loaded project, clinics and one-page fits."""
+
+    def __init__(self, setup: _WorkerSetup) -> None:
+        self.out = setup.out
+        self.plan = plan(BatchRequest(setup.content, setup.clinics))
+        self.clinics: dict[str, LoadedClinic] = {}
+        self.fits: dict[tuple[Any, ...], float] = {}
+
+    def clinic(self, clinic_id: str) -> LoadedClinic:
+        if clinic_id not in self.clinics:
+            self.clinics[clinic_id] = self.plan.clinics.load(clinic_id)
+        return self.clinics[clinic_id]
+
+    def build(self, job: Job, inputs: dict[str, str]) -> Result:
+        """Build one handout; a user error becomes a failed result, not an exception."""
+        result = Result(job.clinic, job.language, job.topic, job.layout, job.relative_path, "built", inputs)
+        try:
+            clinic, layout = self.clinic(job.clinic), self.plan.layouts[job.layout]
+            handout = assemble(self.plan.content, clinic, layout, job.topic, job.language)
+            page = Page(handout)
+            # The fit depends on the document, layout, page size, footer and placeholders, not on the clinic.
+            key = (job.topic, job.language, job.layout, page.clinic.page_size, round(page.footer_height, 2),
+                   tuple(sorted(handout.values.items())))  # fmt: skip
+            if key not in self.fits:
+                self.fits[key] = fit(page).body_size
+            rendered = render(page, self.fits[key])
+            verify(rendered.pdf)
+        except InputError as error:
+            return _failed(result, "; ".join(str(p) for p in error.problems))
+        except HandoutError as error:
+            return _failed(result, str(error))
+        write_atomic(self.out / job.relative_path, rendered.pdf)
+        write_thumbnail(self.out, job.relative_path, rendered.pdf)
+        result.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+        result.pages, result.body_size = rendered.pages, self.fits[key]
+        result.warnings = warnings_for(handout, dt.date.today())
+        result.title = plain(handout.document.title, handout.values)
+        result.clinic_name = handout.clinic.clinic.name
+        result.language_name = handout.labels.language_name(job.language)
+        return result
+
+
+_worker: _Worker | None = None
 
 
 def _init_worker(setup: _WorkerSetup) -> None:
-    global _setup
-    _setup = setup
-
-
-@cache
-def _context() -> Plan:
-    """The project as this worker process sees it: loaded and validated once."""
-    assert _setup is not None
-    return plan(BatchRequest(_setup.content, _setup.clinics))
-
-
-@cache
-def _clinic(clinic_id: str) -> LoadedClinic:
-    return _context().clinics.load(clinic_id)
-
-
-def build_one(job: Job, inputs: dict[str, str]) -> Result:
-    """Build one handout in a worker; a user error becomes a failed result, not an exception."""
-    assert _setup is not None
-    plan_ = _context()
-    result = Result(job.clinic, job.language, job.topic, job.layout, job.relative_path, "built", inputs)
-    try:
-        handout = assemble(plan_.content, _clinic(job.clinic), plan_.layouts[job.layout], job.topic, job.language)
-        page = Page(handout)
-        # The fit depends on the document, layout, page size, footer and placeholders, not on the clinic.
-        key = (job.topic, job.language, job.layout, page.clinic.page_size, round(page.footer_height, 2),
-               tuple(sorted(handout.values.items())))  # fmt: skip
-        if key not in _fits:
-            _fits[key] = fit(page).body_size
-        rendered = render(page, _fits[key])
-        verify(rendered.pdf)
-    except InputError as error:
-        return _failed(result, "; ".join(str(p) for p in error.problems))
-    except HandoutError as error:
-        return _failed(result, str(error))
-    write_atomic(_setup.out / job.relative_path, rendered.pdf)
-    write_thumbnail(_setup.out, job.relative_path, rendered.pdf)
-    result.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
-    result.pages, result.body_size = rendered.pages, _fits[key]
-    result.warnings = warnings_for(handout, dt.date.today())
-    result.title = plain(handout.document.title, handout.values)
-    result.clinic_name = handout.clinic.clinic.name
-    result.language_name = handout.labels.language_name(job.language)
-    return result
+    global _worker
+    _worker = _Worker(setup)
 
 
 def _failed(result: Result, message: str) -> Result:
@@ -279,7 +278,8 @@ def _failed(result: Result, message: str) -> Result:
 
 
 def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
-    return [build_one(job, inputs) for job, inputs in jobs]
+    assert _worker is not None, "the pool initializer sets up each worker"
+    return [_worker.build(job, inputs) for job, inputs in jobs]
 
 
 # ---------------------------------------------------------------- running
@@ -335,9 +335,9 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -
     setup = _WorkerSetup(request.content, request.clinics, request.out)
     workers = request.jobs or os.cpu_count() or 1
     if workers == 1 or len(pending) <= 1:
-        _init_worker(setup)
+        worker = _Worker(setup)
         for job, inputs in pending:
-            yield build_one(job, inputs)
+            yield worker.build(job, inputs)
         return
     group_size = max(1, min(25, len(pending) // (workers * 4) or 1))
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(setup,)) as pool:

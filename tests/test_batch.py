@@ -1,0 +1,168 @@
+"""`handout batch`: the manifest matches the files, reruns are incremental, a kill leaves only whole PDFs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Run
+from pypdf import PdfReader
+
+from handout.resolve import load_content
+
+LANGUAGES = "en,es,fr,ar,zh-Hans,hi,ru,vi"
+
+
+def batch(cli: Callable[..., Run], project: Path, out: Path, *options: str) -> Run:
+    return cli("batch", "--content", project, "--out", out, "--jobs", "2", *options)
+
+
+def manifest(out: Path, name: str = "manifest.json") -> list[dict[str, object]]:
+    return json.loads((out / name).read_text(encoding="utf-8"))
+
+
+def pdfs(out: Path) -> set[str]:
+    return {str(p.relative_to(out)) for p in out.glob("*/*/*.pdf")}
+
+
+def test_manifest_and_files_agree(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = batch(cli, project, out)
+    assert result.exit_code == 0, result.output
+    rows = manifest(out)
+    assert {r["path"] for r in rows} == pdfs(out)
+    offered = {"riverside-family": 5, "costa-azul": 4, "okafor-community": 5}
+    assert len(rows) == sum(offered.values()) * 2  # x 2 layouts, 1 topic
+    for row in rows:
+        path = out / str(row["path"])
+        assert row["status"] == "built"
+        assert row["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert row["pages"] == len(PdfReader(path, strict=True).pages) == 1
+        assert float(str(row["body_size"])) >= 12
+        assert set(row["inputs"]) == {"content", "clinic", "layout", "tool"}  # type: ignore[arg-type]
+    csv_lines = (out / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    assert csv_lines[0].startswith("clinic,language,topic,layout,path,status,sha256")
+    assert len(csv_lines) == len(rows) + 1
+    assert (out / "index.html").is_file()
+
+
+def test_unchanged_rerun_builds_nothing_and_a_changed_clinic_rebuilds_only_its_handouts(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out).exit_code == 0
+    stamps = {p: (out / p).stat().st_mtime_ns for p in pdfs(out)}
+    again = batch(cli, project, out)
+    assert again.exit_code == 0 and "0 built" in again.stdout
+    assert all(row["status"] == "skipped" for row in manifest(out))
+    assert stamps == {p: (out / p).stat().st_mtime_ns for p in pdfs(out)}
+
+    clinic = project.parent / "clinics" / "costa-azul.yaml"
+    clinic.write_text(clinic.read_text().replace("+34 952 555 014", "+34 952 555 099"))
+    third = batch(cli, project, out)
+    assert third.exit_code == 0
+    built = {str(r["path"]) for r in manifest(out) if r["status"] == "built"}
+    assert built and all(path.startswith("costa-azul/") for path in built)
+    assert built == {p for p in pdfs(out) if p.startswith("costa-azul/")}
+    assert "+34 952 555 099" in PdfReader(out / sorted(built)[0]).pages[0].extract_text()
+
+
+def test_force_rebuilds_everything(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard", "--langs", "en").exit_code == 0
+    forced = batch(cli, project, out, "--layouts", "standard", "--langs", "en", "--force")
+    assert all(row["status"] == "built" for row in manifest(out)) and "3 built" in forced.stdout
+
+
+def test_a_failing_clinic_does_not_stop_the_others(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    broken = project.parent / "clinics" / "broken-clinic.yaml"
+    broken.write_text((project.parent / "clinics" / "riverside-family.yaml").read_text().replace(
+        "logo: logo.png", "logo: missing.png"))  # fmt: skip
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", "en,es", "--layouts", "standard")
+    assert result.exit_code == 1
+    assert "failed: broken-clinic" in result.stderr and "missing.png" in result.stderr
+    assert {p.split("/")[0] for p in pdfs(out)} == {"costa-azul", "okafor-community", "riverside-family"}
+    failed = [r for r in manifest(out) if r["status"] == "failed"]
+    assert {r["clinic"] for r in failed} == {"broken-clinic"}
+
+
+def test_fail_fast_stops_at_the_first_failure(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    result = batch(cli, project, tmp_path / "out", "--langs", "sv", "--jobs", "1", "--fail-fast")
+    assert result.exit_code == 1
+    assert "0 built" in result.stdout and "1 failed" in result.stdout
+
+
+def test_shards_are_disjoint_and_cover_the_matrix(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full"
+    assert batch(cli, project, full, "--layouts", "standard").exit_code == 0
+    everything = {str(r["path"]) for r in manifest(full)}
+    parts = []
+    shared = tmp_path / "shared"
+    for k in (1, 2, 3):
+        assert batch(cli, project, shared, "--layouts", "standard", "--shard", f"{k}/3").exit_code == 0
+        parts.append({str(r["path"]) for r in manifest(shared, f"manifest-{k}-of-3.json")})
+    assert set.union(*parts) == everything
+    assert sum(len(part) for part in parts) == len(everything)
+    # a plain run afterwards finds every shard's work done and writes the whole manifest and catalog
+    final = batch(cli, project, shared, "--layouts", "standard")
+    assert "0 built" in final.stdout and len(manifest(shared)) == len(everything)
+
+
+def test_bad_shard_is_a_usage_error(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    result = batch(cli, project, tmp_path / "out", "--shard", "4/3")
+    assert result.exit_code == 2 and "--shard" in result.stderr
+
+
+def test_clinic_roster_from_csv(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    roster_dir = tmp_path / "roster"
+    (roster_dir / "logos").mkdir(parents=True)
+    (roster_dir / "logos" / "north.png").write_bytes(
+        (project.parent / "clinics" / "riverside-family" / "logo.png").read_bytes()
+    )
+    roster = roster_dir / "clinics.csv"
+    roster.write_text(
+        "id,name,health_system,logo,primary,secondary,address,phone,website,emergency_number,page_size,languages\n"
+        "north,North Clinic,,logos/north.png,#123456,,1 Main St;Town,(555) 555-0100,,,letter,en;es\n"
+        'south,"South Clinic, Inc.",Valley,,#0B6E4F,#E2F1EA,2 Side St,(555) 555-0101,https://s.example.org,,a4,en\n'
+        "bad,Bad Clinic,,../escape.png,#12,,3 Road,(555) 555-0102,,,letter,en\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--clinics", roster, "--layouts", "standard")
+    assert result.exit_code == 1
+    assert pdfs(out) == {"north/en/muscle-calcification-standard.pdf", "north/es/muscle-calcification-standard.pdf",
+                         "south/en/muscle-calcification-standard.pdf"}  # fmt: skip
+    assert f"{roster}:4:" in result.stderr and "primary" in result.stderr
+    text = PdfReader(out / "south/en/muscle-calcification-standard.pdf").pages[0].extract_text()
+    assert "South Clinic, Inc." in text
+
+
+def test_sigkill_leaves_only_whole_pdfs_and_a_rerun_finishes(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "handout", "batch", "--content", str(project), "--out", str(out),
+               "--langs", LANGUAGES, "--jobs", "2"]  # fmt: skip
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(pdfs(out)) < 6 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    time.sleep(0.2)  # let orphaned workers notice their parent is gone
+    built_before_kill = pdfs(out)
+    assert built_before_kill, "the batch should have finished some handouts before it was killed"
+    for path in built_before_kill:
+        assert len(PdfReader(out / path, strict=True).pages) == 1
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    expected = len(load_content(project).content.topics) * 3 * len(LANGUAGES.split(",")) * 2
+    assert len(pdfs(out)) == expected
+    assert not list(out.glob("**/.*.tmp"))
+    assert len(manifest(out)) == expected
