@@ -60,8 +60,8 @@ def _item(entry: Entry) -> str:
         f'<li data-search="{e(search)}">'
         f'<a href="{_href(entry.path)}" target="_blank" rel="noopener">'
         f'<img src="{_href(thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
-        f'<span class="title" lang="{e(entry.language)}">{e(entry.title)}</span>'
-        f'<span class="meta"><span lang="{e(entry.language)}">{e(entry.language_name)}</span>'
+        f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>'
+        f'<span class="meta"><span lang="{e(entry.language)}" dir="auto">{e(entry.language_name)}</span>'
         f" · {e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>"
     )
 
