@@ -13,6 +13,7 @@ import itertools
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from bidi.algorithm import (
@@ -131,6 +132,15 @@ def display_text(pieces: Sequence[Piece], base_level: int = 1) -> str:
     return "".join(run.visual_text for run in visual_runs(resolved_chars(pieces, base_level), base_level))
 
 
+@lru_cache(maxsize=50_000)
+def _shaped(text: str, face: str, size: float) -> tuple[Any, float]:
+    """Text shaped by HarfBuzz (joined letters, visual order within the run) and its width."""
+    shaped = shapeStr(text, face, size)
+    if isinstance(shaped, ShapedStr):
+        return shaped, sum(d.x_advance for d in shaped.__shapeData__) * size / 1000
+    return shaped, float(stringWidth(text, face, size))
+
+
 class _Fonts:
     def __init__(self, style: ParagraphStyle, bold_font: str) -> None:
         self.size = float(style.fontSize)
@@ -141,11 +151,7 @@ class _Fonts:
         return str(self.bold if bold else self.regular)
 
     def shaped(self, text: str, bold: bool) -> tuple[Any, float]:
-        """Text shaped by HarfBuzz (joined letters, visual order within the run) and its width."""
-        shaped = shapeStr(text, self.face(bold), self.size)
-        if isinstance(shaped, ShapedStr):
-            return shaped, sum(d.x_advance for d in shaped.__shapeData__) * self.size / 1000
-        return shaped, float(stringWidth(text, self.face(bold), self.size))
+        return _shaped(text, self.face(bold), self.size)
 
     def width(self, chars: Sequence[Char]) -> float:
         """Width of characters in logical order (shaping changes widths, not their sum's order)."""
@@ -219,13 +225,17 @@ class BidiParagraph(Flowable):  # type: ignore[misc]
         return self._lines
 
     def _break(self, width: float) -> Iterator[list[Word]]:
+        """Greedy line breaking in logical order; a word's width is measured once."""
         line: list[Word] = []
+        used = 0.0  # width of the line so far, spaces between its words included
         for word in words_of(self.runs):
             for part in self._fit_long_word(word, width):
-                if line and self.fonts.width(_without_trailing_spaces([*itertools.chain(*line), *part])) > width:
+                ink = self.fonts.width(_without_trailing_spaces(part))
+                if line and used + ink > width:
                     yield line
-                    line = []
+                    line, used = [], 0.0
                 line.append(part)
+                used += self.fonts.width(part)  # with its trailing space, for the next word
         if line:
             yield line
 
