@@ -125,6 +125,18 @@ class Plan:
     clinics: ClinicSource
     layouts: dict[str, LoadedLayout]
     jobs: list[Job]
+    _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def hash_of(self, kind: str, *key: str) -> str:
+        """Hashes of documents, clinics and layouts, each computed once per run."""
+        if (kind, *key) not in self._hashes:
+            if kind == "content":
+                self._hashes[(kind, *key)] = _document_hash(self.content, *key)
+            elif kind == "clinic":
+                self._hashes[(kind, *key)] = self.clinics.fingerprint(*key)
+            else:
+                self._hashes[(kind, *key)] = _digest(self.layouts[key[0]].source.path.read_bytes())
+        return self._hashes[(kind, *key)]
 
 
 def plan(request: BatchRequest) -> Plan:
@@ -159,9 +171,9 @@ def _digest(*parts: bytes | str) -> str:
 
 def input_hashes(plan_: Plan, job: Job) -> dict[str, str]:
     return {
-        "content": _document_hash(plan_.content, job.topic, job.language),
-        "clinic": plan_.clinics.fingerprint(job.clinic),
-        "layout": _digest(plan_.layouts[job.layout].source.path.read_bytes()),
+        "content": plan_.hash_of("content", job.topic, job.language),
+        "clinic": plan_.hash_of("clinic", job.clinic),
+        "layout": plan_.hash_of("layout", job.layout),
         "tool": __version__,
     }
 
@@ -332,7 +344,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
                 break
     manifest = _write_manifest(out, request.shard, sorted(results, key=lambda r: r.job))
     if request.shard == (1, 1):
-        write_catalog(out, [r for r in _load_state(out).values() if r.status != "failed"])
+        write_catalog(out, [r for r in results if r.status != "failed"])
     (out / JOURNAL).unlink(missing_ok=True)
     return BatchReport(sorted(results, key=lambda r: r.job), manifest)
 

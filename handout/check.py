@@ -9,12 +9,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
-from handout.fonts import missing_glyphs, script_for
+from reportlab.lib.colors import HexColor
+
+from handout.colours import contrast_ratio, palette_for
+from handout.compose import TEXT
+from handout.errors import HandoutError
+from handout.fit import fit
+from handout.fonts import missing_glyphs, script_code, script_for
 from handout.inline import plain
-from handout.resolve import LoadedContent, Project, load_clinic, load_content
+from handout.page import Page
+from handout.readability import body_text, measure, style_notes, words_per_sentence
+from handout.resolve import (
+    LoadedClinic,
+    LoadedContent,
+    LoadedLayout,
+    Project,
+    assemble,
+    load_clinic,
+    load_content,
+    load_layout,
+)
 from handout.schema import Topic
 
 Severity = Literal["error", "warning", "info"]
@@ -50,7 +68,13 @@ def check_project(project: Project, options: CheckOptions) -> list[Finding]:
         findings += _review(content, topic, today)
         findings += _translations(content, topic, options.require_reviewed)
         findings += _glyphs(content, topic)
+        findings += _reading(content, topic)
+    clinics = [load_clinic(project, clinic_id) for clinic_id in project.clinic_ids()]
+    layouts = [load_layout(project, name) for name in project.layout_names()]
     findings += _clinic_languages(project, content)
+    findings += _colours(clinics, layouts)
+    for topic in content.content.topics:
+        findings += _layout(content, topic, clinics, layouts)
     return sorted(findings, key=lambda f: (f.severity != "error", f.severity != "warning", f.topic, f.language))
 
 
@@ -147,6 +171,101 @@ def _glyphs(content: LoadedContent, topic: Topic) -> Iterator[Finding]:
                     language,
                     f"character {char!r} (U+{ord(char):04X}) has no glyph in {family.name}",
                 )
+
+
+SAMPLE_VALUES = {"clinic_name": "Clinic", "clinic_phone": "(555) 555-0100", "emergency_number": "911"}
+GRADE_WARNING, GRADE_ERROR = 7, 8
+INFLESZ_ERROR, INFLESZ_WARNING = 55, 60
+MAX_WORDS_PER_SENTENCE = 20
+MAX_CHARACTERS_PER_SENTENCE = 40  # Chinese and Japanese, counted in characters
+
+
+def _reading(content: LoadedContent, topic: Topic) -> Iterator[Finding]:
+    for language, document in topic.documents.items():
+        where = (*_topic_path(content, topic), "documents", language)
+        text = body_text(document, SAMPLE_VALUES)
+        score = measure(text, language)
+        script = script_code(language)
+
+        finding = partial(_reading_finding, content, where, topic.id, language)
+
+        for name, grade in (("Flesch-Kincaid grade", score.flesch_kincaid_grade), ("SMOG grade", score.smog)):
+            if grade is None:
+                continue
+            severity: Severity = "error" if grade > GRADE_ERROR else "warning" if grade > GRADE_WARNING else "info"
+            yield finding(severity, f"{name} {grade:.1f} (aim for 7 or lower; never above 8)")
+        if score.inflesz is not None:
+            severity = (
+                "error" if score.inflesz < INFLESZ_ERROR else "warning" if score.inflesz < INFLESZ_WARNING else "info"
+            )
+            yield finding(severity, f"INFLESZ {score.inflesz:.0f}, Fernández-Huerta {score.fernandez_huerta:.0f} "
+                                    f"(55 or more; 65-80 is fairly easy)")  # fmt: skip
+        average = words_per_sentence(text, script)
+        wide = script in ("Hans", "Hant", "Jpan")
+        limit = MAX_CHARACTERS_PER_SENTENCE if wide else MAX_WORDS_PER_SENTENCE
+        unit = "characters" if wide else "words"
+        yield finding("warning" if average > limit else "info",
+                      f"sentences average {average:.1f} {unit} (keep under {limit})")  # fmt: skip
+        for note in style_notes(document, language, SAMPLE_VALUES):
+            yield finding(note.severity, note.message, note.path)  # type: ignore[arg-type]
+
+
+def _reading_finding(content: LoadedContent, where: tuple[str | int, ...], topic: str, language: str,
+                     severity: Severity, message: str, path: tuple[str | int, ...] = ()) -> Finding:  # fmt: skip
+    return _finding(content, (*where, *path), severity, "readability", topic, language, message)
+
+
+def _colours(clinics: list[LoadedClinic], layouts: list[LoadedLayout]) -> Iterator[Finding]:
+    """Text contrast (WCAG 2.1) of each colour pair a brand puts on the page; tints that vanish in grey."""
+    white = HexColor("#FFFFFF")
+    for clinic in clinics:
+        for layout in layouts:
+            palette = palette_for(clinic.clinic.colors, layout.layout.colors)
+            pairs = [
+                ("headings", palette.heading_text, white, 4.5),
+                ("header text", palette.header_text, palette.header_fill, 4.5),
+                ("summary text", TEXT, palette.summary_fill, 4.5),
+                ("box text", TEXT, palette.highlight_fill, 4.5),
+                ("box headings", palette.heading_text, palette.highlight_fill, 4.5),
+                ("warning headings", palette.warning_border, palette.warning_fill, 4.5),
+            ]
+            for role, text, background, needed in pairs:
+                ratio = contrast_ratio(text, background)
+                if ratio < needed:
+                    message = (f"{role}: contrast {ratio:.1f}:1 with layout '{layout.name}', needs {needed}:1: "
+                               "choose a darker primary or a lighter secondary colour")  # fmt: skip
+                    yield _clinic_finding(clinic, "error", "contrast", message)
+            fills = (("summary box", palette.summary_fill), ("highlight box", palette.highlight_fill),
+                     ("warning box", palette.warning_fill))  # fmt: skip
+            for role, fill in fills:
+                if contrast_ratio(fill, white) < MIN_TINT_CONTRAST:
+                    message = f"{role} fill is too close to white to show when printed in grey"
+                    yield _clinic_finding(clinic, "warning", "greyscale", message)
+
+
+MIN_TINT_CONTRAST = 1.05
+
+
+def _clinic_finding(clinic: LoadedClinic, severity: Severity, check: str, message: str) -> Finding:
+    position = clinic.source.locate(("colors",))
+    return Finding(severity, check, clinic.source.path, position.line, "-", "-", f"{clinic.id}: {message}")
+
+
+def _layout(content: LoadedContent, topic: Topic, clinics: list[LoadedClinic],
+            layouts: list[LoadedLayout]) -> Iterator[Finding]:  # fmt: skip
+    """The one-page fit for every language with the clinics that offer it (or the first clinic)."""
+    for language in topic.documents:
+        offering = [c for c in clinics if language in c.clinic.languages] or clinics[:1]
+        for clinic in offering:
+            for layout in layouts:
+                where = (*_topic_path(content, topic), "documents", language)
+                try:
+                    size = fit(Page(assemble(content, clinic, layout, topic.id, language))).body_size
+                except HandoutError as error:
+                    yield _finding(content, where, "error", "layout", topic.id, language, str(error))
+                    continue
+                yield _finding(content, where, "info", "layout", topic.id, language,
+                               f"{clinic.id}, {layout.name}: body {size:g} pt")  # fmt: skip
 
 
 def _clinic_languages(project: Project, content: LoadedContent) -> Iterator[Finding]:

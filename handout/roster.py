@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from handout.errors import InputError, Problem
-from handout.loading import MAX_FILE_BYTES, Position, SourceFile, validate
+from handout.loading import MAX_FILE_BYTES, Position, SourceFile, load_yaml, validate
 from handout.logos import LogoProblem, read_logo
 from handout.resolve import LoadedClinic, Project, load_clinic
 from handout.schema import Clinic
@@ -49,6 +49,7 @@ def _hash(*parts: bytes) -> str:
 class FolderClinics:
     project: Project
     _loaded: dict[str, LoadedClinic | str] = field(default_factory=dict)
+    _checked: dict[str, Clinic | str] = field(default_factory=dict)
 
     def ids(self) -> list[str]:
         return self.project.clinic_ids()
@@ -61,9 +62,19 @@ class FolderClinics:
                 self._loaded[clinic_id] = "; ".join(str(p) for p in error.problems)
         return self._loaded[clinic_id]
 
+    def _validated(self, clinic_id: str) -> Clinic | str:
+        """The clinic file checked against the schema, without reading its logo (planning needs no more)."""
+        if clinic_id not in self._checked:
+            try:
+                path = self.project.clinics_dir / f"{clinic_id}.yaml"
+                self._checked[clinic_id] = validate(load_yaml(path), Clinic)
+            except InputError as error:
+                self._checked[clinic_id] = "; ".join(str(p) for p in error.problems)
+        return self._checked[clinic_id]
+
     def languages(self, clinic_id: str) -> list[str]:
-        loaded = self._get(clinic_id)
-        return list(loaded.clinic.languages) if isinstance(loaded, LoadedClinic) else []
+        clinic = self._validated(clinic_id)
+        return list(clinic.languages) if isinstance(clinic, Clinic) else []
 
     def load(self, clinic_id: str) -> LoadedClinic:
         loaded = self._get(clinic_id)
@@ -77,7 +88,8 @@ class FolderClinics:
         return _hash((folder / f"{clinic_id}.yaml").read_bytes(), *(p.read_bytes() for p in assets))
 
     def problems(self) -> dict[str, str]:
-        return {cid: value for cid in self.ids() if isinstance(value := self._get(cid), str)}
+        """Clinics whose file is invalid; a bad logo shows up when the clinic's handouts are built."""
+        return {cid: value for cid in self.ids() if isinstance(value := self._validated(cid), str)}
 
 
 @dataclass

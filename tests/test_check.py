@@ -71,3 +71,59 @@ def test_a_language_a_clinic_offers_without_a_document_is_an_error(cli: Callable
 def test_text_output_is_a_table(cli: Callable[..., Run]) -> None:
     result = cli("check", "--content", REPO / "content.yaml")
     assert result.stdout.splitlines()[0].split()[:3] == ["severity", "check", "topic"]
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_hard_english_is_a_readability_error(cli: Callable[..., Run], project: Path) -> None:
+    hard = ("Calcification and ossification of muscle, unspecified, is a medical condition affecting the "
+            "musculoskeletal system, characterized by pathological deposition of calcium hydroxyapatite.")  # fmt: skip
+    replace_in(project, "                It is not cancer. It happens in the muscles that move your body, most",
+               f"                {hard} {hard} {hard} {hard} {hard} It is not cancer, most")  # fmt: skip
+    code, found = findings(cli, project)
+    grades = [
+        f for f in found if f["check"] == "readability" and f["language"] == "en" and "grade" in str(f["message"])
+    ]
+    assert code == 1 and any(f["severity"] == "error" for f in grades)
+
+
+def test_style_problems_are_reported_where_they_are(cli: Callable[..., Run], project: Path) -> None:
+    replace_in(project, "              - A firm lump\n", "              - A FIRM lump that you can REALLY feel\n")
+    six = " ".join(["Rest it."] * 6)
+    replace_in(
+        project,
+        "                Most people get better on their own.",
+        f"                {six} Most people get better.",
+    )
+    code, found = findings(cli, project, "--strict")
+    messages = [str(f["message"]) for f in found if f["language"] == "en"]
+    assert any("ALL-CAPS word 'REALLY'" in m for m in messages)
+    assert any("paragraph of" in m and "sentences" in m for m in messages)
+    assert code == 1
+    caps = next(f for f in found if "REALLY" in str(f["message"]))
+    line = next(n for n, row in enumerate(project.read_text().splitlines(), 1) if "REALLY" in row)
+    assert caps["line"] == line
+
+
+def test_brand_colours_with_poor_contrast(cli: Callable[..., Run], project: Path) -> None:
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    replace_in(clinic, 'primary: "#0B6E4F"', 'primary: "#7FD1AE"')
+    replace_in(clinic, 'secondary: "#E2F1EA"', 'secondary: "#FFFFFF"')
+    code, found = findings(cli, project)
+    contrast = [f for f in found if f["check"] == "contrast"]
+    assert code == 1 and contrast and all(f["file"] == str(clinic) for f in contrast)
+    assert any(f["check"] == "greyscale" for f in found)
+
+
+def test_layout_overflow_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    layout = project.parent / "layouts" / "large-print.yaml"
+    replace_in(layout, "  body_max: 24", "  body_max: 40")
+    replace_in(layout, "  body_min: 18", "  body_min: 40")
+    code, found = findings(cli, project)
+    assert code == 1
+    assert any(f["check"] == "layout" and f["severity"] == "error" and "does not fit" in str(f["message"])
+               for f in found)  # fmt: skip
