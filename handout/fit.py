@@ -48,5 +48,5 @@ def _does_not_fit(page: Page, overflow: float) -> DoesNotFitError:
         f"topic '{handout.topic.id}' in '{handout.language}' does not fit on one page with layout "
         f"'{handout.layout.name}' ({page.clinic.page_size}) even at the smallest body size "
         f"{page.layout.type.body_min:g} pt: it is about {overflow / 72 * 25.4:.0f} mm (~{lines} lines) too long. "
-        f"Shorten the text of this language in {handout.content_file}."
+        f"Shorten the text of this language: {handout.content_file}:{handout.document_line}"
     )

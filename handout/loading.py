@@ -143,6 +143,9 @@ def load_yaml(path: Path) -> SourceFile:
         raise _single(path, f"YAML syntax error: {what}", line, column) from None
     except yaml.YAMLError as exc:
         raise _single(path, f"YAML syntax error: {exc}") from None
+    except RecursionError:
+        mark = loader.get_mark()
+        raise _single(path, "lists or mappings are nested too deeply: flatten the file", mark.line + 1, 1) from None
     finally:
         loader.dispose()
     if builder.problems:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from PIL import Image, UnidentifiedImageError
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
@@ -81,12 +83,38 @@ def _read_png(path: Path, relative: str) -> Logo:
             probe.verify()
         image = Image.open(path)
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise LogoProblem(f"logo {relative} has far too many pixels: use an image under 4000x4000") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise LogoProblem(f"logo {relative} is not a readable PNG image ({exc}): export it again") from None
     return Logo(path, float(image.width), float(image.height), ImageReader(image))
 
 
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_CSS_URL = re.compile(r"url\(\s*['\"]?(?!#)", re.IGNORECASE)
+
+
+def _refuse_external_references(path: Path, relative: str) -> None:
+    """A logo must be self-contained: no entities, no links to files or addresses (they leak or hang)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        tree = etree.parse(str(path), parser)
+    except etree.XMLSyntaxError as exc:
+        raise LogoProblem(f"logo {relative} is not a readable SVG image ({exc.msg}): export it again") from None
+    if tree.docinfo.internalDTD is not None and list(tree.docinfo.internalDTD.iterentities()):
+        raise LogoProblem(f"logo {relative} declares XML entities: export it again as a plain SVG")
+    for element in tree.iter():
+        for name in ("href", _XLINK_HREF):
+            target = (element.get(name) or "").strip()
+            if target and not target.startswith(("#", "data:image/")):
+                raise LogoProblem(f"logo {relative} refers to {target[:60]!r}: embed the image in the SVG")
+        style = (element.text or "") if str(element.tag).endswith("style") else ""
+        if _CSS_URL.search(style + (element.get("style") or "")):
+            raise LogoProblem(f"logo {relative} loads a file or address from its style: remove it")
+
+
 def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
+    _refuse_external_references(path, relative)
     try:
         drawing = svg2rlg(str(path), external_reference_root=str(asset_dir.resolve()))
     except Exception as exc:  # svglib raises many kinds of errors on broken files

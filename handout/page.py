@@ -27,6 +27,7 @@ MUTED = HexColor("#444444")
 GAP = 10.0  # space between the header, title block, body and footer, in points
 QR_SIZE = 50.0
 QR_LABEL_WIDTH = 60.0
+MAX_LOGO_HEIGHT = 72.0
 SEPARATOR = " \u00b7 "
 
 
@@ -193,12 +194,13 @@ class Page:
         start, end = self.left + pad, self.right - pad  # in reading order: start is where the logo goes
         logo = self.handout.clinic.logo
         if logo is not None:
-            tile = height - 2 * pad
-            tile_width = min(tile * logo.width / logo.height + 8, tile * 3)
+            tile = min(height - 2 * pad, MAX_LOGO_HEIGHT)
+            tile_width = min(tile * logo.width / logo.height + 8, tile * 3, self.content_width / 4)
             x = end - tile_width if self.rtl else start
             canvas.setFillColor(white)
-            canvas.roundRect(x, bottom + pad, tile_width, tile, radius=4, stroke=0, fill=1)
-            logo.draw(canvas, x + 4, bottom + pad + 4, tile_width - 8, tile - 8, self.handout.fonts.regular)
+            tile_bottom = bottom + (height - tile) / 2
+            canvas.roundRect(x, tile_bottom, tile_width, tile, radius=4, stroke=0, fill=1)
+            logo.draw(canvas, x + 4, tile_bottom + 4, tile_width - 8, tile - 8, self.handout.fonts.regular)
             if self.rtl:
                 end -= tile_width + pad
             else:

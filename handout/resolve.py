@@ -91,6 +91,7 @@ class Handout:
     script: Script
     labels: Labels
     content_file: Path
+    document_line: int = 1
     values: dict[str, str] = field(default_factory=dict)
     version: str = __version__
 
@@ -182,6 +183,7 @@ def assemble(
         script=script_for(language),
         labels=labels_for(language),
         content_file=content.source.path,
+        document_line=content.source.locate(content.path_of(topic, language)).line,
         values=placeholder_values(clinic.clinic),
     )
     check_glyphs(handout, content)
