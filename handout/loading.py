@@ -129,7 +129,11 @@ def _single(path: Path, message: str, line: int = 1, column: int = 1) -> InputEr
 def load_yaml(path: Path) -> SourceFile:
     """Parse one YAML file into plain data with positions; raise InputError on any problem."""
     text = _read_text(path)
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise _single(path, f"character U+{exc.character:04X} is not allowed in YAML: delete it", line) from None
     try:
         root = loader.get_single_node()
         if root is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,3 +53,20 @@ def project(tmp_path: Path) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden images in tests/golden/")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_pdf_is_sound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the session: every PDF the tests produced passes pikepdf's (qpdf's) check and pypdf's strict mode."""
+    yield
+    import pikepdf
+    from pypdf import PdfReader
+
+    problems: list[str] = []
+    for path in tmp_path_factory.getbasetemp().rglob("*.pdf"):
+        if path.is_symlink():
+            continue
+        with pikepdf.open(path) as pdf:
+            problems += [f"{path}: {p}" for p in pdf.check_pdf_syntax()]
+        PdfReader(path, strict=True).pages[0].extract_text()
+    assert not problems, "\n".join(problems[:20])
