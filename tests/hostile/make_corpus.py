@@ -155,6 +155,9 @@ CLINICS: dict[str, tuple[str, dict[str, bytes]]] = {
     "bad-page-size": (CLINIC.replace("page_size: letter", "page_size: b5"), {}),
     "unknown-key": (CLINIC + "fax: 555\n", {}),
     "tag-in-name": (CLINIC.replace("name: Hostile Test Clinic", "name: <img src=x> Clinic"), {}),
+    "tag-in-address": (CLINIC.replace("[1 Main Street]", '["<img src=/etc/passwd> 1 Main Street"]'), {}),
+    "tag-in-health-system": (CLINIC + 'health_system: "<font color=red>Network</font>"\n', {}),
+    "empty-clinic-file": ("", {}),
     "no-languages": (CLINIC.replace("languages: [en]", "languages: []"), {}),
     "unknown-language": (CLINIC.replace("languages: [en]", "languages: [en, qq-zz]"), {}),
     "emoji-in-address": (CLINIC.replace("[1 Main Street]", '["1 Main Street \\U0001F3E5"]'), {}),
@@ -173,6 +176,7 @@ LAYOUTS = {
     .replace("  body_max: 14", "  body_max: 40")
     .replace("  body_min: 12", "  body_min: 40"),
     "unknown-key": LAYOUT + "gutter: 3\n",
+    "tag-in-description": LAYOUT.replace("description: Standard", "description: <img src=x> Standard"),
 }
 
 
