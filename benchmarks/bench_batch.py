@@ -81,13 +81,13 @@ def typst_inputs(content: Path, clinic_files: list[Path], languages: list[str]) 
                     "primary": clinic["colors"]["primary"],
                     "secondary": clinic["colors"].get("secondary", "#E6EEF7"),
                     "page_size": clinic.get("page_size", "letter"),
-                },  # fmt: skip
+                },
                 "document": document,
                 "labels": {
                     "call": "Questions? Call",
                     "reviewed": "Last reviewed: November 25, 2026",
                     "sources": "Sources:",
-                },  # fmt: skip
+                },
                 "sources": "; ".join(s.title for s in topic.sources),
             }
             inputs.append({"data": json.dumps(data, ensure_ascii=False)})
