@@ -28,6 +28,7 @@ from handout.build import warnings_for
 from handout.catalog import write_catalog, write_thumbnail
 from handout.errors import HandoutError, InputError
 from handout.fit import fit
+from handout.fonts import script_code
 from handout.inline import plain
 from handout.output import write_atomic
 from handout.page import Page
@@ -357,19 +358,40 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -
         for job, inputs in pending:
             yield worker.build(job, inputs)
         return
-    group_size = max(1, min(25, len(pending) // (workers * 4) or 1))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(setup,)) as pool:
-        futures: set[Future[list[Result]]] = {
-            pool.submit(_build_group, group) for group in _groups(pending, group_size)
-        }
-        try:
-            while futures:
-                done, futures = wait(futures, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield from future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    lanes = _lanes(pending, workers)
+    pools = [ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) for _ in lanes]
+    futures: set[Future[list[Result]]] = set()
+    try:
+        for pool, lane in zip(pools, lanes, strict=True):
+            futures |= {pool.submit(_build_group, group) for group in _groups(lane, 10)}
+        while futures:
+            done, futures = wait(futures, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield from future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lanes(pending: list[tuple[Job, dict[str, str]]], workers: int) -> list[list[tuple[Job, dict[str, str]]]]:
+    """Share the jobs among the workers by writing system, balancing their counts.
+
+    A worker only loads the fonts of the scripts it prints, and CJK fonts take tens of megabytes
+    each, so keeping each script on one worker keeps every process small. A script with more
+    jobs than one worker's share is dealt out in chunks.
+    """
+    by_script: dict[str, list[tuple[Job, dict[str, str]]]] = {}
+    for item in pending:
+        by_script.setdefault(script_code(item[0].language), []).append(item)
+    lanes: list[list[tuple[Job, dict[str, str]]]] = [[] for _ in range(min(workers, len(pending)))]
+    share = len(pending) / len(lanes)
+    for jobs in sorted(by_script.values(), key=len, reverse=True):
+        pieces = [jobs[i : i + 10] for i in range(0, len(jobs), 10)] if len(jobs) > share else [jobs]
+        for piece in pieces:
+            min(lanes, key=len).extend(piece)
+    return [lane for lane in lanes if lane]
 
 
 # ---------------------------------------------------------------- manifest

@@ -7,20 +7,20 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from handout import __version__
-from handout.batch import BatchRequest, Result, parse_shard, run_batch
-from handout.build import BuildRequest, build_handout, inventory
-from handout.check import CheckOptions, check_project, format_table
-from handout.check import exit_code as check_exit_code
 from handout.errors import HandoutError
-from handout.exchange import export_po, import_po
-from handout.output import write_atomic
 from handout.resolve import Project, load_content
 from handout.schema import SCHEMAS, json_schema
+
+if TYPE_CHECKING:
+    from handout.batch import Result
+
+# Each command imports the core module it calls when it runs: a worker or a quick `handout list`
+# does not pay for what other commands need (the reading-level dictionary, the PO tools).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +86,8 @@ def build(
     output: Path | None,
 ) -> None:
     """Build one handout PDF and print its path."""
+    from handout.build import BuildRequest, build_handout
+
     built = build_handout(Project.at(content, clinics), BuildRequest(topic, language, clinic, layout, output))
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -99,6 +101,8 @@ def build(
 @user_errors
 def list_(content: Path, clinics: Path | None, as_json: bool) -> None:
     """List the topics, languages, clinics and layouts that can be built."""
+    from handout.build import inventory
+
     found = inventory(Project.at(content, clinics))
     if as_json:
         click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
@@ -124,12 +128,14 @@ def schema(kind: str) -> None:
 @user_errors
 def check(content: Path, clinics: Path | None, strict: bool, require_reviewed: bool, output_format: str) -> None:
     """Check content and clinics: reviews, translations, glyphs. Exit 1 on errors."""
+    from handout.check import CheckOptions, check_project, exit_code, format_table
+
     findings = check_project(Project.at(content, clinics), CheckOptions(require_reviewed=require_reviewed))
     if output_format == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
     else:
         click.echo(format_table(findings))
-    sys.exit(check_exit_code(findings, strict))
+    sys.exit(exit_code(findings, strict))
 
 
 @main.command("export-po")
@@ -141,6 +147,9 @@ def check(content: Path, clinics: Path | None, strict: bool, require_reviewed: b
 @user_errors
 def export_po_command(topic: str, language: str, content: Path, output: Path | None) -> None:
     """Write a topic as a PO file for translators (existing translation filled in)."""
+    from handout.exchange import export_po
+    from handout.output import write_atomic
+
     target = output or Path(f"{topic}.{language}.po")
     write_atomic(target, export_po(load_content(content), topic, language))
     click.echo(str(target))
@@ -152,6 +161,8 @@ def export_po_command(topic: str, language: str, content: Path, output: Path | N
 @user_errors
 def import_po_command(po_file: Path, content: Path) -> None:
     """Put a translated PO file into the content file as that language's document."""
+    from handout.exchange import import_po
+
     imported = import_po(content, po_file)
     click.echo(f"{imported.content_path}: topic '{imported.topic}', language '{imported.language}' updated")
 
@@ -178,6 +189,8 @@ def _list_option(value: str | None) -> list[str] | None:
 def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts: str, out: Path, jobs: int,
           shard: str, force: bool, fail_fast: bool) -> None:  # fmt: skip
     """Build every clinic x language x topic x layout into OUT, with a manifest and index.html."""
+    from handout.batch import BatchRequest, parse_shard, run_batch
+
     request = BatchRequest(
         content=content, clinics=clinics, languages=_list_option(langs), topics=_list_option(topics),
         layouts=_list_option(layouts), out=out, jobs=jobs, shard=parse_shard(shard), force=force,
