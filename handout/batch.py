@@ -28,7 +28,7 @@ from handout.build import warnings_for
 from handout.catalog import write_catalog, write_thumbnail
 from handout.errors import HandoutError, InputError
 from handout.fit import fit
-from handout.fonts import script_code
+from handout.fonts import family_of
 from handout.inline import plain
 from handout.output import write_atomic
 from handout.page import Page
@@ -375,22 +375,32 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _lanes(pending: list[tuple[Job, dict[str, str]]], workers: int) -> list[list[tuple[Job, dict[str, str]]]]:
-    """Share the jobs among the workers by writing system, balancing their counts.
+LIGHT_FONTS = 4 * 1024 * 1024  # a family this small may be loaded by every worker
 
-    A worker only loads the fonts of the scripts it prints, and CJK fonts take tens of megabytes
-    each, so keeping each script on one worker keeps every process small. A script with more
-    jobs than one worker's share is dealt out in chunks.
+
+def _lanes(pending: list[tuple[Job, dict[str, str]]], workers: int) -> list[list[tuple[Job, dict[str, str]]]]:
+    """Share the jobs among the workers so that each loads few fonts and all have as much work.
+
+    A worker only loads the fonts of the languages it prints, and CJK fonts take tens of megabytes
+    each: each heavy font family goes to one worker, the lightest first; the languages of light
+    families (Noto Sans: Latin, Cyrillic, Devanagari) then even out the number of jobs.
     """
-    by_script: dict[str, list[tuple[Job, dict[str, str]]]] = {}
+    by_family: dict[str, list[tuple[Job, dict[str, str]]]] = {}
+    weight: dict[str, int] = {}
     for item in pending:
-        by_script.setdefault(script_code(item[0].language), []).append(item)
+        family, size = family_of(item[0].language)
+        by_family.setdefault(family, []).append(item)
+        weight[family] = size
     lanes: list[list[tuple[Job, dict[str, str]]]] = [[] for _ in range(min(workers, len(pending)))]
-    share = len(pending) / len(lanes)
-    for jobs in sorted(by_script.values(), key=len, reverse=True):
-        pieces = [jobs[i : i + 10] for i in range(0, len(jobs), 10)] if len(jobs) > share else [jobs]
-        for piece in pieces:
-            min(lanes, key=len).extend(piece)
+    loaded = [0] * len(lanes)
+    heavy = sorted((f for f in by_family if weight[f] > LIGHT_FONTS), key=lambda f: weight[f], reverse=True)
+    for family in heavy:
+        lane = min(range(len(lanes)), key=lambda i: (loaded[i], len(lanes[i])))
+        lanes[lane].extend(by_family[family])
+        loaded[lane] += weight[family]
+    light = [item for family, items in by_family.items() if family not in heavy for item in items]
+    for start in range(0, len(light), 10):
+        min(lanes, key=len).extend(light[start : start + 10])
     return [lane for lane in lanes if lane]
 
 

@@ -82,13 +82,26 @@ def script_for(language: str) -> Script:
     return Script(code, family, style.shaping, style.direction == "rtl", style.line_breaking == "cjk")
 
 
-@cache
-def _registered(name: str, files: FontFiles) -> FontFamily:
+def _font_files(files: FontFiles) -> tuple[Path, Path]:
     spec = importlib.util.find_spec(files.package)
     if spec is None or spec.origin is None:
         raise NotFoundError(f"font package '{files.package}' is not installed: reinstall handout")
     root = Path(spec.origin).parent
-    family = FontFamily(name, root / files.regular, root / files.bold)
+    return root / files.regular, root / files.bold
+
+
+def family_of(language: str) -> tuple[str, int]:
+    """The font family a language uses and the size of its files in bytes, without loading it."""
+    table = script_table()
+    style = table.scripts.get(script_code(language))
+    if style is None:
+        return "", 0
+    return style.family, sum(path.stat().st_size for path in _font_files(table.families[style.family]))
+
+
+@cache
+def _registered(name: str, files: FontFiles) -> FontFamily:
+    family = FontFamily(name, *_font_files(files))
     for face, path in ((family.regular, family.regular_file), (family.bold, family.bold_file)):
         pdfmetrics.registerFont(TTFont(face, str(path)))
     # <b> inside a paragraph switches to the bold face; there is no italic in a handout.
