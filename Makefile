@@ -15,14 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	@$(BIN)/python -c 'from pathlib import Path; from handout.resolve import Project, load_clinic, load_content; \
-	p = Project.at(Path("content.yaml")); topics = [t.id for t in load_content(p.content_path).content.topics]; \
-	[print(t, l, c, y) for t in topics for c in p.clinic_ids() for l in load_clinic(p, c).clinic.languages \
-	 for y in p.layout_names()]' | \
-	while read topic lang clinic layout; do \
-		$(BIN)/handout build --topic $$topic --lang $$lang --clinic $$clinic --layout $$layout 2>/dev/null || \
-		$(BIN)/handout build --topic $$topic --lang $$lang --clinic $$clinic --layout $$layout || exit 1; \
-	done
+	$(BIN)/handout batch --out out
+	@find out -name '*.pdf' | sort
+	@echo "Staff catalog: out/index.html"
 
 lint: install
 	$(BIN)/ruff check handout tests benchmarks
