@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -51,15 +50,35 @@ def make_project(root: Path, clinics: int) -> tuple[Path, list[str]]:
     return root / "content.yaml", languages
 
 
+def _rss_mb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return int(status.split("VmRSS:")[1].split()[0]) // 1024
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def run_batch(content: Path, out: Path, *options: str) -> tuple[float, int]:
-    """Wall time and the peak resident memory (MB) of the largest process of one batch."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time, and the peak resident memory (MB) of the largest process of this batch (sampled)."""
     start = time.perf_counter()
-    subprocess.run([*HANDOUT, "batch", "--content", str(content), "--out", str(out), "--layouts", "standard",
-                    *options], check=False, capture_output=True)  # fmt: skip
-    elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) // 1024
+    process = subprocess.Popen(
+        [*HANDOUT, "batch", "--content", str(content), "--out", str(out), "--layouts", "standard", *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    peak = 0
+    while process.poll() is None:
+        for pid in (process.pid, *_children(process.pid)):
+            peak = max(peak, _rss_mb(pid))
+        time.sleep(0.05)
+    return time.perf_counter() - start, peak
 
 
 def typst_inputs(content: Path, clinic_files: list[Path], languages: list[str]) -> list[dict[str, str]]:
