@@ -55,6 +55,8 @@ def _rss_mb(pid: int) -> int:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0
+    if "VmRSS:" not in status:  # a process that has exited but not been reaped yet
+        return 0
     return int(status.split("VmRSS:")[1].split()[0]) // 1024
 
 

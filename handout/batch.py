@@ -234,6 +234,9 @@ class _WorkerSetup:
     out: Path
 
 
+CLINICS_KEPT = 4
+
+
 class _Worker:
     """What one worker process keeps between jobs: the loaded project, clinics and one-page fits."""
 
@@ -244,7 +247,10 @@ class _Worker:
         self.fits: dict[tuple[Any, ...], float] = {}
 
     def clinic(self, clinic_id: str) -> LoadedClinic:
+        """The clinic with its logo; only the last few are kept, so memory does not grow with the roster."""
         if clinic_id not in self.clinics:
+            if len(self.clinics) >= CLINICS_KEPT:
+                del self.clinics[next(iter(self.clinics))]
             self.clinics[clinic_id] = self.plan.clinics.load(clinic_id)
         return self.clinics[clinic_id]
 
@@ -305,8 +311,8 @@ def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
 
 
 def _groups(pending: list[tuple[Job, dict[str, str]]], size: int) -> Iterator[list[tuple[Job, dict[str, str]]]]:
-    """Jobs of one topic, language and layout together, so a worker reuses its fit for every clinic."""
-    ordered = sorted(pending, key=lambda item: (item[0].topic, item[0].language, item[0].layout, item[0].clinic))
+    """A clinic's jobs together, so a worker holds one clinic's logo at a time (fits are shared anyway)."""
+    ordered = sorted(pending, key=lambda item: item[0])
     for start in range(0, len(ordered), size):
         yield ordered[start : start + size]
 

@@ -132,7 +132,7 @@ def display_text(pieces: Sequence[Piece], base_level: int = 1) -> str:
     return "".join(run.visual_text for run in visual_runs(resolved_chars(pieces, base_level), base_level))
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=8192)
 def _shaped(text: str, face: str, size: float) -> tuple[Any, float]:
     """Text shaped by HarfBuzz (joined letters, visual order within the run) and its width."""
     shaped = shapeStr(text, face, size)

@@ -48,19 +48,10 @@ def _hash(*parts: bytes) -> str:
 @dataclass
 class FolderClinics:
     project: Project
-    _loaded: dict[str, LoadedClinic | str] = field(default_factory=dict)
     _checked: dict[str, Clinic | str] = field(default_factory=dict)
 
     def ids(self) -> list[str]:
         return self.project.clinic_ids()
-
-    def _get(self, clinic_id: str) -> LoadedClinic | str:
-        if clinic_id not in self._loaded:
-            try:
-                self._loaded[clinic_id] = load_clinic(self.project, clinic_id)
-            except InputError as error:
-                self._loaded[clinic_id] = "; ".join(str(p) for p in error.problems)
-        return self._loaded[clinic_id]
 
     def _validated(self, clinic_id: str) -> Clinic | str:
         """The clinic file checked against the schema, without reading its logo (planning needs no more)."""
@@ -77,10 +68,8 @@ class FolderClinics:
         return list(clinic.languages) if isinstance(clinic, Clinic) else []
 
     def load(self, clinic_id: str) -> LoadedClinic:
-        loaded = self._get(clinic_id)
-        if isinstance(loaded, str):
-            raise InputError([Problem(self.project.clinics_dir / f"{clinic_id}.yaml", 1, 1, loaded)])
-        return loaded
+        """The clinic with its logo, read afresh: callers keep what they need."""
+        return load_clinic(self.project, clinic_id)
 
     def fingerprint(self, clinic_id: str) -> str:
         folder = self.project.clinics_dir
@@ -95,7 +84,7 @@ class FolderClinics:
 @dataclass
 class CsvClinics:
     path: Path
-    _loaded: dict[str, LoadedClinic] = field(default_factory=dict)
+    _checked: dict[str, Clinic | str] = field(default_factory=dict)
 
     @cached_property
     def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
@@ -158,18 +147,19 @@ class CsvClinics:
         positions[("colors",)] = positions[("colors", "primary")] = Position(line, COLUMNS.index("primary") + 1)
         return SourceFile(self.path, data, positions)
 
+    def _validated(self, clinic_id: str) -> Clinic | str:
+        if clinic_id not in self._checked:
+            try:
+                self._checked[clinic_id] = validate(self._source(clinic_id), Clinic)
+            except InputError as error:
+                self._checked[clinic_id] = "; ".join(str(p) for p in error.problems)
+        return self._checked[clinic_id]
+
     def languages(self, clinic_id: str) -> list[str]:
-        try:
-            return list(self.load(clinic_id).clinic.languages)
-        except InputError:
-            return []
+        clinic = self._validated(clinic_id)
+        return list(clinic.languages) if isinstance(clinic, Clinic) else []
 
     def load(self, clinic_id: str) -> LoadedClinic:
-        if clinic_id not in self._loaded:
-            self._loaded[clinic_id] = self._load(clinic_id)
-        return self._loaded[clinic_id]
-
-    def _load(self, clinic_id: str) -> LoadedClinic:
         source = self._source(clinic_id)
         clinic = validate(source, Clinic)
         logo = None
@@ -188,13 +178,8 @@ class CsvClinics:
         return _hash(repr(sorted(row.items())).encode(), logo_bytes)
 
     def problems(self) -> dict[str, str]:
-        found = {}
-        for clinic_id in self.ids():
-            try:
-                self.load(clinic_id)
-            except InputError as error:
-                found[clinic_id] = "; ".join(str(p) for p in error.problems)
-        return found
+        """Rows that are not valid clinics; a bad logo shows up when the clinic's handouts are built."""
+        return {cid: value for cid in self.ids() if isinstance(value := self._validated(cid), str)}
 
 
 def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:

@@ -70,3 +70,10 @@ def every_pdf_is_sound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
             problems += [f"{path}: {p}" for p in pdf.check_pdf_syntax()]
         PdfReader(path, strict=True).pages[0].extract_text()
     assert not problems, "\n".join(problems[:20])
+
+
+def build_args(topic: str, language: str, clinic: str, output: Path, layout: str = "standard",
+               content: Path = REPO / "content.yaml") -> list[str | Path]:  # fmt: skip
+    """The arguments of `handout build` for one handout."""
+    return ["build", "--topic", topic, "--lang", language, "--clinic", clinic, "--layout", layout,
+            "--content", content, "-o", output]  # fmt: skip

@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, build_args, run_cli
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
@@ -40,21 +40,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str,
     paths = {}
     for topic, language, clinic, layout in MATRIX:
         target = out / f"{topic}-{language}-{clinic}-{layout}.pdf"
-        result = run_cli(
-            "build",
-            "--topic",
-            topic,
-            "--lang",
-            language,
-            "--clinic",
-            clinic,
-            "--layout",
-            layout,
-            "--content",
-            PROJECT.content_path,
-            "-o",
-            target,
-        )
+        result = run_cli(*build_args(topic, language, clinic, target, layout))
         assert result.exit_code == 0, result.output
         assert result.stdout.strip() == str(target)
         paths[(topic, language, clinic, layout)] = target
@@ -179,19 +165,7 @@ def test_page_size_follows_the_clinic(built: dict[tuple[str, str, str, str], Pat
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     outputs = []
     for name in ("first.pdf", "second.pdf"):
-        result = run_cli(
-            "build",
-            "--topic",
-            CONTENT.topics[0].id,
-            "--lang",
-            "es",
-            "--clinic",
-            "costa-azul",
-            "--content",
-            PROJECT.content_path,
-            "-o",
-            tmp_path / name,
-        )
+        result = run_cli(*build_args(CONTENT.topics[0].id, "es", "costa-azul", tmp_path / name))
         assert result.exit_code == 0, result.output
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]

@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from bidi import get_display
-from conftest import REPO, Run
+from conftest import REPO, Run, build_args
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from reportlab.lib.styles import ParagraphStyle
@@ -177,8 +177,7 @@ def test_arabic_joining_matches_the_golden_image(request: pytest.FixtureRequest)
 def test_rtl_handouts_are_mirrored(cli: Callable[..., Run], tmp_path: Path, language: str) -> None:
     """Logo on the right of the header, QR code on the left of the footer, phone number on the left."""
     output = tmp_path / "rtl.pdf"
-    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", "riverside-family",
-                 "--content", PROJECT.content_path, "-o", output)  # fmt: skip
+    result = cli(*build_args(TOPIC.id, language, "riverside-family", output))
     assert result.exit_code == 0, result.output
     image = pdfium.PdfDocument(output)[0].render(scale=2).to_pil().convert("RGB")
     width, height = image.size
@@ -209,8 +208,7 @@ def test_no_cjk_line_starts_with_closing_punctuation(
     cli: Callable[..., Run], tmp_path: Path, language: str, clinic: str, layout: str
 ) -> None:
     output = tmp_path / "cjk.pdf"
-    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", clinic, "--layout", layout,
-                 "--content", PROJECT.content_path, "-o", output)  # fmt: skip
+    result = cli(*build_args(TOPIC.id, language, clinic, output, layout))
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in PdfReader(output).pages[0].extract_text().splitlines() if line.strip()]
     wide_lines = [line for line in lines if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", line)]
@@ -232,8 +230,7 @@ def test_a_character_no_font_has_is_an_error_with_its_code_point(cli: Callable[.
     project.write_text(text[:end] + " \U0001f600" + text[end:], encoding="utf-8")
     line = text[:title_at].count("\n") + 1
     output = tmp_path / "x.pdf"
-    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", "riverside-family",
-                 "--content", project, "-o", output)  # fmt: skip
+    result = cli(*build_args(TOPIC.id, language, "riverside-family", output, content=project))
     assert result.exit_code == 2
     assert "U+1F600" in result.stderr and f"{project}:{line}:" in result.stderr
     assert not output.exists()
@@ -261,8 +258,7 @@ def test_digits_of_every_script_read_left_to_right_in_rtl_text(digits: str) -> N
 @pytest.mark.parametrize("language", RTL)
 def test_phone_numbers_keep_their_order_on_rtl_pages(cli: Callable[..., Run], tmp_path: Path, language: str) -> None:
     output = tmp_path / "rtl.pdf"
-    result = cli("build", "--topic", TOPIC.id, "--lang", language, "--clinic", "riverside-family",
-                 "--content", PROJECT.content_path, "-o", output)  # fmt: skip
+    result = cli(*build_args(TOPIC.id, language, "riverside-family", output))
     assert result.exit_code == 0, result.output
     rows = line_rows([c for c in pdf_chars(output.read_bytes()) if not c[0].isspace()])
     phone = "(541)555-0142"

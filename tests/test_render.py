@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from conftest import REPO, Run
+from conftest import REPO, Run, build_args
 from PIL import Image
 
 from handout.resolve import Project, load_clinic, load_layout
@@ -28,21 +28,7 @@ def close(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int =
 
 def render(cli: Callable[..., Run], tmp_path: Path, clinic: str, layout: str = "standard") -> Image.Image:
     output = tmp_path / f"{clinic}-{layout}.pdf"
-    result = cli(
-        "build",
-        "--topic",
-        TOPIC,
-        "--lang",
-        "en",
-        "--clinic",
-        clinic,
-        "--layout",
-        layout,
-        "--content",
-        PROJECT.content_path,
-        "-o",
-        output,
-    )
+    result = cli(*build_args(TOPIC, "en", clinic, output, layout))
     assert result.exit_code == 0, result.output
     return pdfium.PdfDocument(output)[0].render(scale=SCALE).to_pil().convert("RGB")
 
@@ -125,19 +111,7 @@ def test_light_header_text_is_dark_when_the_brand_colour_is_light(
     clinic = project.parent / "clinics" / "okafor-community.yaml"
     clinic.write_text(clinic.read_text().replace('primary: "#14213D"', 'primary: "#F2C94C"'))
     output = tmp_path / "light.pdf"
-    result = cli(
-        "build",
-        "--topic",
-        TOPIC,
-        "--lang",
-        "en",
-        "--clinic",
-        "okafor-community",
-        "--content",
-        project,
-        "-o",
-        output,
-    )
+    result = cli(*build_args(TOPIC, "en", "okafor-community", output, content=project))
     assert result.exit_code == 0, result.output
     image = pdfium.PdfDocument(output)[0].render(scale=SCALE).to_pil().convert("RGB")
     left, top, right_margin, bottom = header_box("standard")
