@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -304,7 +305,9 @@ def _failed(result: Result, message: str) -> Result:
 
 def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
     assert _worker is not None, "the pool initializer sets up each worker"
-    return [_worker.build(job, inputs) for job, inputs in jobs]
+    results = [_worker.build(job, inputs) for job, inputs in jobs]
+    gc.collect()  # ReportLab documents live in reference cycles; free them now so memory stays flat
+    return results
 
 
 # ---------------------------------------------------------------- running

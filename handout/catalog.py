@@ -39,8 +39,13 @@ def thumbnail_path(relative_pdf: str) -> str:
 
 
 def write_thumbnail(out: Path, relative_pdf: str, pdf: bytes) -> None:
-    page = pdfium.PdfDocument(pdf)[0]
-    image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
+        page.close()
+    finally:
+        document.close()  # pdfium's memory is its own: free it now, not when Python collects
     target = out / thumbnail_path(relative_pdf)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
