@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -199,7 +200,10 @@ def _load_state(out: Path) -> dict[Job, Result]:
         except (OSError, ValueError):
             continue
         for row in rows:
-            result = Result(**row)
+            try:
+                result = Result(**row)
+            except TypeError:
+                continue  # a row from another version of handout: rebuild it
             records[result.job] = result
     journal = out / JOURNAL
     if journal.exists():
@@ -220,9 +224,18 @@ def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out:
     return None
 
 
+STALE_TEMPORARY_SECONDS = 600
+
+
 def _remove_stale_temporaries(out: Path) -> None:
+    """Remove what killed runs left half-written; a shard writing into the same folder right now keeps its own."""
+    now = time.time()
     for temporary in out.glob("**/.*.tmp"):
-        temporary.unlink(missing_ok=True)
+        try:
+            if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                temporary.unlink()
+        except FileNotFoundError:
+            pass
 
 
 # ---------------------------------------------------------------- workers
