@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,20 +44,22 @@ def _hash(*parts: bytes) -> str:
     return hasher.hexdigest()[:16]
 
 
-@dataclass
-class FolderClinics:
-    project: Project
-    _checked: dict[str, Clinic | str] = field(default_factory=dict)
+class _SchemaChecked:
+    """Validates each clinic once without reading its logo: planning needs its languages, no more."""
+
+    def __init__(self) -> None:
+        self._checked: dict[str, Clinic | str] = {}
 
     def ids(self) -> list[str]:
-        return self.project.clinic_ids()
+        raise NotImplementedError
+
+    def _clinic_file(self, clinic_id: str) -> SourceFile:
+        raise NotImplementedError
 
     def _validated(self, clinic_id: str) -> Clinic | str:
-        """The clinic file checked against the schema, without reading its logo (planning needs no more)."""
         if clinic_id not in self._checked:
             try:
-                path = self.project.clinics_dir / f"{clinic_id}.yaml"
-                self._checked[clinic_id] = validate(load_yaml(path), Clinic)
+                self._checked[clinic_id] = validate(self._clinic_file(clinic_id), Clinic)
             except InputError as error:
                 self._checked[clinic_id] = "; ".join(str(p) for p in error.problems)
         return self._checked[clinic_id]
@@ -66,6 +67,22 @@ class FolderClinics:
     def languages(self, clinic_id: str) -> list[str]:
         clinic = self._validated(clinic_id)
         return list(clinic.languages) if isinstance(clinic, Clinic) else []
+
+    def problems(self) -> dict[str, str]:
+        """Clinics that are not valid; a bad logo shows up when the clinic's handouts are built."""
+        return {cid: value for cid in self.ids() if isinstance(value := self._validated(cid), str)}
+
+
+class FolderClinics(_SchemaChecked):
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.project = project
+
+    def ids(self) -> list[str]:
+        return self.project.clinic_ids()
+
+    def _clinic_file(self, clinic_id: str) -> SourceFile:
+        return load_yaml(self.project.clinics_dir / f"{clinic_id}.yaml")
 
     def load(self, clinic_id: str) -> LoadedClinic:
         """The clinic with its logo, read afresh: callers keep what they need."""
@@ -76,15 +93,11 @@ class FolderClinics:
         assets = sorted(p for p in (folder / clinic_id).glob("**/*") if p.is_file())
         return _hash((folder / f"{clinic_id}.yaml").read_bytes(), *(p.read_bytes() for p in assets))
 
-    def problems(self) -> dict[str, str]:
-        """Clinics whose file is invalid; a bad logo shows up when the clinic's handouts are built."""
-        return {cid: value for cid in self.ids() if isinstance(value := self._validated(cid), str)}
 
-
-@dataclass
-class CsvClinics:
-    path: Path
-    _checked: dict[str, Clinic | str] = field(default_factory=dict)
+class CsvClinics(_SchemaChecked):
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
 
     @cached_property
     def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
@@ -138,7 +151,7 @@ class CsvClinics:
                 data[column] = row[column]
         return data
 
-    def _source(self, clinic_id: str) -> SourceFile:
+    def _clinic_file(self, clinic_id: str) -> SourceFile:
         line, row = self._rows[clinic_id]
         data = self._clinic_data(row)
         positions: dict[tuple[str | int, ...], Position] = {
@@ -147,20 +160,8 @@ class CsvClinics:
         positions[("colors",)] = positions[("colors", "primary")] = Position(line, COLUMNS.index("primary") + 1)
         return SourceFile(self.path, data, positions)
 
-    def _validated(self, clinic_id: str) -> Clinic | str:
-        if clinic_id not in self._checked:
-            try:
-                self._checked[clinic_id] = validate(self._source(clinic_id), Clinic)
-            except InputError as error:
-                self._checked[clinic_id] = "; ".join(str(p) for p in error.problems)
-        return self._checked[clinic_id]
-
-    def languages(self, clinic_id: str) -> list[str]:
-        clinic = self._validated(clinic_id)
-        return list(clinic.languages) if isinstance(clinic, Clinic) else []
-
     def load(self, clinic_id: str) -> LoadedClinic:
-        source = self._source(clinic_id)
+        source = self._clinic_file(clinic_id)
         clinic = validate(source, Clinic)
         logo = None
         if clinic.logo:
@@ -176,10 +177,6 @@ class CsvClinics:
         logo_path = self.path.parent / logo
         logo_bytes = logo_path.read_bytes() if logo and logo_path.is_file() else b""
         return _hash(repr(sorted(row.items())).encode(), logo_bytes)
-
-    def problems(self) -> dict[str, str]:
-        """Rows that are not valid clinics; a bad logo shows up when the clinic's handouts are built."""
-        return {cid: value for cid in self.ids() if isinstance(value := self._validated(cid), str)}
 
 
 def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
