@@ -28,6 +28,7 @@ GAP = 10.0  # space between the header, title block, body and footer, in points
 QR_SIZE = 50.0
 QR_LABEL_WIDTH = 60.0
 MAX_LOGO_HEIGHT = 72.0
+MIN_NAME_SIZE = 10.0  # the clinic's name is not printed smaller while the address can make room
 SEPARATOR = " \u00b7 "
 
 
@@ -108,6 +109,8 @@ class Page:
     def footer_paragraphs(self) -> list[Flowable]:
         handout, labels = self.handout, self.handout.labels
         contact: list[tuple[str, bool]] = [(self.clinic.name, True), (SEPARATOR + self.clinic.phone, False)]
+        if not self.address_in_header:
+            contact.append((SEPARATOR + ", ".join(self.clinic.address), False))
         if self.clinic.website:
             contact.append((SEPARATOR + self.clinic.website, False))
         reviewed = labels("Last reviewed: {date}", date=labels.date(handout.topic.review.last_reviewed))
@@ -185,31 +188,82 @@ class Page:
 
     # ------------------------------------------------------------ header
 
+    @property
+    def _header_pad(self) -> float:
+        return min(10.0, self.layout.header_height / 6)
+
+    @cached_property
+    def _logo_box(self) -> tuple[float, float]:
+        """Width and height of the white tile behind the logo (0, 0 without a logo)."""
+        logo = self.handout.clinic.logo
+        if logo is None:
+            return 0.0, 0.0
+        tile = min(self.layout.header_height - 2 * self._header_pad, MAX_LOGO_HEIGHT)
+        return min(tile * logo.width / logo.height + 8, tile * 3, self.content_width / 4), tile
+
+    @cached_property
+    def _phone_width(self) -> float:
+        return min(self.content_width / 3, max(natural_width(block) for block in self._phone_blocks()))
+
+    @cached_property
+    def _name_box(self) -> tuple[float, float]:
+        """Left and right edge of the clinic's name, between the logo and the phone number."""
+        pad, (tile_width, _) = self._header_pad, self._logo_box
+        logo_side = tile_width + pad if tile_width else 0.0
+        if self.rtl:
+            return self.left + pad + self._phone_width + pad, self.right - pad - logo_side
+        return self.left + pad + logo_side, self.right - pad - self._phone_width - pad
+
+    @cached_property
+    def _name_layout(self) -> tuple[float, bool]:
+        """The name's size and whether the address fits under it.
+
+        The name never shrinks below MIN_NAME_SIZE while the address could make room: a long
+        name drops the address, which then goes to the footer.
+        """
+        left, right = self._name_box
+        room = self.layout.header_height - 2 * self._header_pad
+        largest = self.layout.type.header * 1.25
+        for with_address, smallest in ((True, MIN_NAME_SIZE), (False, MIN_NAME_SIZE), (False, 6.0)):
+            size = largest
+            while size >= smallest:
+                blocks = self._clinic_blocks(size, with_address)
+                if sum(float(b.wrap(right - left, 1e6)[1]) for b in blocks) <= room:
+                    return size, with_address
+                size -= 0.5
+        return 6.0, False
+
+    @property
+    def address_in_header(self) -> bool:
+        return self._name_layout[1]
+
     def draw_header(self, canvas: Canvas) -> None:
-        height = self.layout.header_height
+        height, pad = self.layout.header_height, self._header_pad
         bottom = self.top - height
         canvas.setFillColor(self.palette.header_fill)
         canvas.roundRect(self.left, bottom, self.content_width, height, radius=6, stroke=0, fill=1)
-        pad = min(10.0, height / 6)
-        start, end = self.left + pad, self.right - pad  # in reading order: start is where the logo goes
-        logo = self.handout.clinic.logo
+        logo, (tile_width, tile) = self.handout.clinic.logo, self._logo_box
         if logo is not None:
-            tile = min(height - 2 * pad, MAX_LOGO_HEIGHT)
-            tile_width = min(tile * logo.width / logo.height + 8, tile * 3, self.content_width / 4)
-            x = end - tile_width if self.rtl else start
-            canvas.setFillColor(white)
+            x = self.right - pad - tile_width if self.rtl else self.left + pad
             tile_bottom = bottom + (height - tile) / 2
+            canvas.setFillColor(white)
             canvas.roundRect(x, tile_bottom, tile_width, tile, radius=4, stroke=0, fill=1)
             logo.draw(canvas, x + 4, tile_bottom + 4, tile_width - 8, tile - 8, self.handout.fonts.regular)
-            if self.rtl:
-                end -= tile_width + pad
-            else:
-                start += tile_width + pad
-        phone_width = self._draw_phone(canvas, bottom, height, pad)
-        if self.rtl:
-            self._draw_clinic_name(canvas, self.left + pad + phone_width + pad, end, bottom, height, pad)
-        else:
-            self._draw_clinic_name(canvas, start, self.right - pad - phone_width - pad, bottom, height, pad)
+        phone_left = self.left + pad if self.rtl else self.right - pad - self._phone_width
+        self._draw_stack(canvas, self._phone_blocks(), phone_left, self._phone_width, bottom, height)
+        left, right = self._name_box
+        size, with_address = self._name_layout
+        self._draw_stack(canvas, self._clinic_blocks(size, with_address), left, right - left, bottom, height)
+
+    @staticmethod
+    def _draw_stack(canvas: Canvas, blocks: list[Flowable], left: float, width: float, bottom: float,
+                    height: float) -> None:  # fmt: skip
+        """Draw blocks one under the other, centred in the band's height."""
+        heights = [float(block.wrap(width, 1e6)[1]) for block in blocks]
+        y = bottom + height / 2 + sum(heights) / 2
+        for block, block_height in zip(blocks, heights, strict=True):
+            y -= block_height
+            block.drawOn(canvas, left, y)
 
     def _phone_blocks(self) -> list[Flowable]:
         size = self.layout.type.header
@@ -226,41 +280,18 @@ class Page:
             self.text.paragraph(plain_run(self.clinic.phone), number, data=True),
         ]
 
-    def _draw_phone(self, canvas: Canvas, bottom: float, height: float, pad: float) -> float:
-        """Draw the phone block at the end of the header; return its width."""
-        blocks = self._phone_blocks()
-        width = min(self.content_width / 3, max(natural_width(block) for block in blocks))
-        heights = [float(block.wrap(width, 1e6)[1]) for block in blocks]
-        x = self.left + pad if self.rtl else self.right - pad - width
-        y = bottom + height / 2 + sum(heights) / 2
-        for block, block_height in zip(blocks, heights, strict=True):
-            y -= block_height
-            block.drawOn(canvas, x, y)
-        return width
-
-    def _clinic_blocks(self, size: float) -> list[Flowable]:
+    def _clinic_blocks(self, size: float, with_address: bool) -> list[Flowable]:
         colour, labels = self.palette.header_text, self.handout.labels
         name = self.text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
         small = self.text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2, textColor=colour)
-        blocks = [self.text.paragraph(plain_run(self.clinic.name), name, data=True)]
+        details = []
         if self.clinic.health_system:
-            part_of = labels("Part of {health_system}", health_system=self.clinic.health_system)
-            blocks.append(self.text.paragraph(plain_run(part_of), small))
-        blocks.append(self.text.paragraph(plain_run(", ".join(self.clinic.address)), small, data=True))
+            details.append(labels("Part of {health_system}", health_system=self.clinic.health_system))
+        if with_address:
+            details.append(", ".join(self.clinic.address))
+        blocks = [self.text.paragraph(plain_run(self.clinic.name), name, data=True)]
+        if details:
+            blocks.append(
+                self.text.paragraph(plain_run(SEPARATOR.join(details)), small, data=not self.clinic.health_system)
+            )
         return blocks
-
-    def _draw_clinic_name(
-        self, canvas: Canvas, left: float, right: float, bottom: float, height: float, pad: float
-    ) -> None:
-        width, room = right - left, height - 2 * pad
-        size = self.layout.type.header * 1.25
-        while True:
-            blocks = self._clinic_blocks(size)
-            heights = [float(block.wrap(width, 1e6)[1]) for block in blocks]
-            if sum(heights) <= room or size <= 7:
-                break
-            size -= 0.5
-        y = bottom + height / 2 + sum(heights) / 2
-        for block, block_height in zip(blocks, heights, strict=True):
-            y -= block_height
-            block.drawOn(canvas, left, y)
