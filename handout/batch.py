@@ -375,7 +375,9 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
 def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -> Iterator[Result]:
     setup = _WorkerSetup(request.content, request.clinics, request.out)
     workers = request.jobs or os.cpu_count() or 1
-    if workers == 1 or len(pending) <= 1:
+    if not pending:
+        return
+    if workers == 1 or len(pending) == 1:
         worker = _Worker(setup)
         for job, inputs in pending:
             yield worker.build(job, inputs)
