@@ -30,7 +30,7 @@ from handout.build import warnings_for
 from handout.catalog import write_catalog, write_thumbnail
 from handout.errors import HandoutError, InputError
 from handout.fit import fit
-from handout.fonts import family_of
+from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
 from handout.output import write_atomic
 from handout.page import Page
@@ -402,9 +402,10 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -
 LIGHT_FONTS = 4 * 1024 * 1024  # a family this small may be loaded by every worker
 
 
-def _cost(font_bytes: int) -> float:
-    """Rough time of one handout relative to a Latin one: big fonts take longer to subset and embed."""
-    return 1.0 + 0.8 * min(font_bytes / (12 * 1024 * 1024), 1.0)
+def _cost(weight: FamilyWeight) -> float:
+    """Rough time of one handout relative to a Latin one, fitted to handouts timed on one core:
+    big fonts take longer to subset and embed, shaped scripts longer to lay out."""
+    return 1.0 + 0.045 * weight.font_bytes / (1024 * 1024) + (0.4 if weight.shaping else 0.0)
 
 
 def _lanes(pending: list[tuple[Job, dict[str, str]]], workers: int) -> list[list[tuple[Job, dict[str, str]]]]:
@@ -412,30 +413,42 @@ def _lanes(pending: list[tuple[Job, dict[str, str]]], workers: int) -> list[list
 
     A worker only loads the fonts of the languages it prints, and CJK fonts take tens of megabytes
     each: each heavy font family goes whole to one worker, the heaviest first to the worker with
-    the fewest megabytes; the languages of light families (Noto Sans: Latin, Cyrillic,
-    Devanagari) are then dealt out in chunks to whichever worker has the least work.
+    the fewest megabytes. The languages of light families (Noto Sans: Latin, Cyrillic,
+    Devanagari) then go, one language at a time, to whichever worker has the least work, so that
+    few documents are fitted twice; the last one is split to even the workers out.
     """
     by_family: dict[str, list[tuple[Job, dict[str, str]]]] = {}
-    weight: dict[str, int] = {}
+    weights: dict[str, FamilyWeight] = {}
     for item in pending:
-        family, size = family_of(item[0].language)
-        by_family.setdefault(family, []).append(item)
-        weight[family] = size
+        measured = family_of(item[0].language)
+        by_family.setdefault(measured.family, []).append(item)
+        weights[measured.family] = measured
     count = min(workers, len(pending))
     lanes: list[list[tuple[Job, dict[str, str]]]] = [[] for _ in range(count)]
     loaded, work = [0] * count, [0.0] * count
-    heavy = sorted((f for f in by_family if weight[f] > LIGHT_FONTS), key=lambda f: weight[f], reverse=True)
-    for family in heavy:
+    heavy = [name for name in by_family if weights[name].font_bytes > LIGHT_FONTS]
+    for name in sorted(heavy, key=lambda n: weights[n].font_bytes, reverse=True):
         lane = min(range(count), key=lambda i: (loaded[i], work[i]))
-        lanes[lane].extend(by_family[family])
-        loaded[lane] += weight[family]
-        work[lane] += _cost(weight[family]) * len(by_family[family])
-    light = [(item, weight[family]) for family in by_family if family not in heavy for item in by_family[family]]
-    for start in range(0, len(light), 10):
-        lane = min(range(count), key=lambda i: work[i])
-        chunk = light[start : start + 10]
-        lanes[lane].extend(item for item, _ in chunk)
-        work[lane] += sum(_cost(size) for _, size in chunk)
+        lanes[lane].extend(by_family[name])
+        loaded[lane] += weights[name].font_bytes
+        work[lane] += _cost(weights[name]) * len(by_family[name])
+    by_language: dict[str, list[tuple[Job, dict[str, str]]]] = {}
+    for name in by_family:
+        if name not in heavy:
+            for item in by_family[name]:
+                by_language.setdefault(item[0].language, []).append(item)
+    languages = sorted(by_language.values(), key=len, reverse=True)
+    for index, jobs in enumerate(languages):
+        each = _cost(family_of(jobs[0][0].language))
+        if index < len(languages) - 1:
+            lane = min(range(count), key=lambda i: work[i])
+            lanes[lane].extend(jobs)
+            work[lane] += each * len(jobs)
+            continue
+        for item in jobs:  # the last language evens the workers out
+            lane = min(range(count), key=lambda i: work[i])
+            lanes[lane].append(item)
+            work[lane] += each
     return [lane for lane in lanes if lane]
 
 

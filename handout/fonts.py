@@ -90,13 +90,22 @@ def _font_files(files: FontFiles) -> tuple[Path, Path]:
     return root / files.regular, root / files.bold
 
 
-def family_of(language: str) -> tuple[str, int]:
-    """The font family a language uses and the size of its files in bytes, without loading it."""
+@dataclass(frozen=True)
+class FamilyWeight:
+    """What printing a language costs a process, known without loading its fonts."""
+
+    family: str
+    font_bytes: int
+    shaping: bool
+
+
+def family_of(language: str) -> FamilyWeight:
     table = script_table()
     style = table.scripts.get(script_code(language))
     if style is None:
-        return "", 0
-    return style.family, sum(path.stat().st_size for path in _font_files(table.families[style.family]))
+        return FamilyWeight("", 0, False)
+    size = sum(path.stat().st_size for path in _font_files(table.families[style.family]))
+    return FamilyWeight(style.family, size, style.shaping)
 
 
 @cache
