@@ -19,8 +19,7 @@ from handout.colours import contrast_ratio, palette_for
 from handout.compose import TEXT
 from handout.errors import HandoutError
 from handout.fit import fit
-from handout.fonts import missing_glyphs, script_code, script_for
-from handout.inline import plain
+from handout.fonts import script_code, script_for
 from handout.page import Page
 from handout.readability import body_text, measure, style_notes, words_per_sentence
 from handout.resolve import (
@@ -32,6 +31,7 @@ from handout.resolve import (
     load_clinic,
     load_content,
     load_layout,
+    unprintable,
 )
 from handout.schema import Topic
 
@@ -156,21 +156,12 @@ def _translations(content: LoadedContent, topic: Topic, require_reviewed: bool) 
 
 
 def _glyphs(content: LoadedContent, topic: Topic) -> Iterator[Finding]:
-    values = {"clinic_name": "", "clinic_phone": "", "emergency_number": "911"}
     for language, document in topic.documents.items():
         family = script_for(language).family
         where = (*_topic_path(content, topic), "documents", language)
-        for path, text in document.texts():
-            for char in missing_glyphs(plain(text, values), family):
-                yield _finding(
-                    content,
-                    (*where, *path),
-                    "error",
-                    "glyphs",
-                    topic.id,
-                    language,
-                    f"character {char!r} (U+{ord(char):04X}) has no glyph in {family.name}",
-                )
+        for path, char in unprintable(document, family, SAMPLE_VALUES):
+            message = f"character {char!r} (U+{ord(char):04X}) has no glyph in {family.name}"
+            yield _finding(content, (*where, *path), "error", "glyphs", topic.id, language, message)
 
 
 SAMPLE_VALUES = {"clinic_name": "Clinic", "clinic_phone": "(555) 555-0100", "emergency_number": "911"}

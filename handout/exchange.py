@@ -25,7 +25,6 @@ from handout.resolve import LoadedContent, load_content
 from handout.schema import Document
 
 DocumentPath = tuple[str | int, ...]
-context_of = dotted_path
 
 
 def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
@@ -51,7 +50,7 @@ def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
     if translation and translation.reviewed_by:
         po.metadata["X-Reviewed-By"] = translation.reviewed_by
     for path, text in source.texts():
-        po.append(polib.POEntry(msgctxt=context_of(path), msgid=text, msgstr=translated.get(path, "")))
+        po.append(polib.POEntry(msgctxt=dotted_path(path), msgid=text, msgstr=translated.get(path, "")))
     return str(po).encode("utf-8")
 
 
@@ -93,10 +92,12 @@ def _document_from(po: polib.POFile, po_path: Path, source: Document, header: di
     problems: list[Problem] = []
     positions: dict[DocumentPath, int] = {}
     for path, text in source.texts():
-        entry = entries.get(context_of(path))
+        entry = entries.get(dotted_path(path))
         if entry is None or not entry.msgstr.strip():
             line = entry.linenum if entry else 1
-            problems.append(Problem(po_path, line, 1, f"{context_of(path)} is not translated: translate {text[:40]!r}"))
+            problems.append(
+                Problem(po_path, line, 1, f"{dotted_path(path)} is not translated: translate {text[:40]!r}")
+            )
             continue
         _set(data, path, entry.msgstr)
         positions[path] = entry.linenum

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.core import get_global
@@ -124,7 +124,13 @@ def _covered(face: str) -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(face).face.charToGlyph)
 
 
-def missing_glyphs(text: str, family: FontFamily) -> list[str]:
-    """Characters of ``text`` the family cannot draw (white space and invisible format marks aside)."""
+@lru_cache(maxsize=16_384)
+def missing_glyphs(text: str, family: FontFamily) -> tuple[str, ...]:
+    """Characters of ``text`` the family cannot draw (white space and invisible format marks aside).
+
+    Cached: a batch checks the same document texts once per clinic.
+    """
     covered = _covered(family.regular) & _covered(family.bold)
-    return sorted({c for c in text if ord(c) not in covered and not c.isspace() and unicodedata.category(c) != "Cf"})
+    return tuple(
+        sorted({c for c in text if ord(c) not in covered and not c.isspace() and unicodedata.category(c) != "Cf"})
+    )

@@ -200,17 +200,26 @@ def placeholder_values(clinic: Clinic) -> dict[str, str]:
 
 def check_glyphs(handout: Handout, content: LoadedContent) -> None:
     """Every character printed must have a glyph: nothing may print as an empty box."""
-    problems = []
     where = content.path_of(handout.topic, handout.language)
-    for path, text in handout.document.texts():
-        for char in missing_glyphs(plain(text, handout.values), handout.fonts):
-            problems.append(content.source.problem((*where, *path), _no_glyph(char, handout)))
+    problems = [
+        content.source.problem((*where, *path), _no_glyph(char, handout))
+        for path, char in unprintable(handout.document, handout.fonts, handout.values)
+    ]
     clinic = handout.clinic
     for key, text in _clinic_texts(clinic.clinic):
         for char in missing_glyphs(text, handout.fonts):
             problems.append(clinic.source.problem(key, _no_glyph(char, handout)))
     if problems:
         raise InputError(problems)
+
+
+def unprintable(
+    document: Document, family: FontFamily, values: dict[str, str]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Each character of the document the family cannot print, with the path of its text."""
+    for path, text in document.texts():
+        for char in missing_glyphs(plain(text, values), family):
+            yield path, char
 
 
 def _clinic_texts(clinic: Clinic) -> Iterator[tuple[tuple[str | int, ...], str]]:
