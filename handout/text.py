@@ -18,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph
 from reportlab.platypus import paragraph as _rl_paragraph
 
+from handout import shaping
 from handout.bidi import BidiParagraph
 from handout.fonts import Script
 from handout.inline import BOLD, fill
@@ -28,6 +29,7 @@ BULLET = "\u2022"
 # ReportLab keeps a closing mark from starting a CJK line only if it is in this list, which has the
 # Japanese marks but not the full-width Chinese ones. Chinese typesetting forbids those at a line start too.
 _rl_paragraph.ALL_CANNOT_START += "\uff0c\uff1b\uff1a\uff1f\uff01\uff05\u300b\u3009\u201d\u2019\uff5d\u3017\u3019"
+shaping.install()
 
 
 def runs_of(text: str, values: Mapping[str, str]) -> list[tuple[str, bool]]:

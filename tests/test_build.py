@@ -58,17 +58,12 @@ def test_handout_is_exactly_one_page(
     assert len(PdfReader(built[key], strict=True).pages) == 1
 
 
-EXTRACTION_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="Devanagari: HarfBuzz reorders vowel signs and forms conjunct glyphs that have no Unicode of their "
-    "own, so pypdf cannot give back the logical text (the printed page is right; see test_languages.py)",
-)
 LTR_KEYS = [key for key in MATRIX if not script_for(key[1]).rtl]  # RTL pages: see test_languages.py
 
 
 @pytest.mark.parametrize(
     "key",
-    [pytest.param(key, marks=EXTRACTION_GAP) if script_for(key[1]).shaping else key for key in LTR_KEYS],
+    LTR_KEYS,
     ids=["-".join(k) for k in LTR_KEYS],
 )
 def test_extracted_text_contains_the_whole_document(

@@ -1,0 +1,195 @@
+"""Shaped text that copies, searches and reads aloud as the text it was made from.
+
+HarfBuzz turns Devanagari text into glyphs in visual order: the vowel sign of "कि" is drawn
+before its consonant, and "क्ष" becomes one conjunct glyph that has no code point of its own.
+ReportLab writes each glyph's own code point (or a private one) into the PDF's ToUnicode map,
+so a PDF reader extracts "िक" and private-use characters instead of the words on the page.
+
+Here every shaped word is mapped back to its text one HarfBuzz cluster at a time. Where a
+cluster's glyphs do not spell its text, each glyph gets a code of its own that draws the same
+glyph and stands, in the ToUnicode map, for its share of the cluster's text. Read in the
+order they are drawn, the glyphs then give back the text in logical order.
+
+A vowel sign that HarfBuzz shifts left over its consonant ("कै") has no width, so after it
+ReportLab moves the pen right again, and PDF readers take that gap for a space ("कै ल्शियम").
+Such a glyph gets a code whose PDF width reaches to where the next glyph starts: the page
+looks the same, and there is no gap.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import uharfbuzz
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.platypus import paragraph as _rl_paragraph
+
+# Codes for glyphs standing in for text lie in a supplementary private use plane, where
+# ReportLab (which numbers its own private glyphs from U+E000) never looks.
+_FIRST_CODE = 0xF0000
+_LAST_CODE = 0xFFFFD
+_next_code = itertools.count(_FIRST_CODE)
+_code_for: dict[tuple[str, int, str, float], int] = {}  # (font, glyph, text, width) -> code
+_text_of: dict[int, str] = {}  # code -> the text it stands for
+
+# ReportLab's own settings for the words of a Paragraph (ttfonts.shapeFragWord).
+_FEATURES = {"kern": True, "liga": True, "dlig": True}
+
+
+def install() -> None:
+    """Make ReportLab's Paragraph words and ToUnicode maps use logical text. Safe to call again."""
+    if getattr(_rl_paragraph.shapeFragWord, "_logical", False):
+        return
+    _rl_paragraph.shapeFragWord = _logical_shaper(_rl_paragraph.shapeFragWord)
+    ttfonts.makeToUnicodeCMap = _logical_cmap(ttfonts.makeToUnicodeCMap)
+
+
+def _logical_shaper(shape: Callable[..., Any]) -> Callable[..., Any]:
+    def shape_logically(word: Any, *args: Any, **kwargs: Any) -> Any:
+        shaped = shape(word, *args, **kwargs)
+        if shaped is word:
+            return word
+        return _respelled(word, shaped)
+
+    shape_logically._logical = True  # type: ignore[attr-defined]
+    return shape_logically
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """A glyph as ReportLab draws it: its code in ``font``, and the PDF width it needs (None: its own)."""
+
+    code: str
+    font: str
+    width: float | None = None
+
+
+def _respelled(word: Any, shaped: Any) -> Any:
+    """``shaped`` (ReportLab's shaped frag word for ``word``) with glyph codes that spell the word's text."""
+    text, font_name, size = _word_text(word)
+    if not text:
+        return shaped
+    pieces = [(index, piece) for index, piece in enumerate(shaped[1:], 1) if isinstance(piece[1], str)]
+    glyphs = [glyph for _, (frag, string) in pieces for glyph in glyphs_of(string, frag.fontName)]
+    spelled = respell(text, glyphs, glyph_clusters(text, font_name, size))
+    if spelled == "".join(glyph.code for glyph in glyphs):
+        return shaped
+    result = shaped.__class__(shaped)
+    offset = 0
+    for index, (frag, string) in pieces:
+        end = offset + len(string)
+        new = spelled[offset:end]
+        if isinstance(string, ttfonts.ShapedStr):
+            data = [_fitted(data, glyph) for data, glyph in zip(string.__shapeData__, glyphs[offset:end], strict=True)]
+            new = ttfonts.ShapedStr(new, shapeData=data)
+        offset = end
+        result[index] = (frag, new)
+    return result
+
+
+def glyphs_of(string: str, font: str) -> list[Glyph]:
+    """The glyphs of a string ReportLab shaped with ``font``."""
+    if not isinstance(string, ttfonts.ShapedStr):
+        return [Glyph(code, font) for code in string]
+    return [Glyph(code, font, _reach(data)) for code, data in zip(string, string.__shapeData__, strict=True)]
+
+
+def _reach(data: Any) -> float | None:
+    """The width from a glyph shifted left to where the next glyph starts (None: not shifted left)."""
+    return data.x_advance - data.x_offset if data.x_offset < 0 else None
+
+
+def _fitted(data: Any, glyph: Glyph) -> Any:
+    """Shape data for a glyph drawn with its ``width``: ReportLab then adds no gap after it."""
+    return data if glyph.width is None else data._replace(width=glyph.width)
+
+
+def _word_text(word: Any) -> tuple[str, str, float]:
+    """The logical text of a ReportLab frag word, and the font it is shaped with (its first frag's)."""
+    frags = [(frag, string) for frag, string in word[1:] if not hasattr(frag, "cbDefn")]
+    if not frags:
+        return "", "", 0.0
+    first = frags[0][0]
+    return "".join(string for _, string in frags), first.fontName, first.fontSize
+
+
+def glyph_clusters(text: str, font_name: str, size: float) -> list[int]:
+    """For each glyph HarfBuzz makes of ``text``, the index in ``text`` where its cluster starts."""
+    font = pdfmetrics.getFont(font_name)
+    buffer = uharfbuzz.Buffer()
+    buffer.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    uharfbuzz.shape(font.hbFont(size), buffer, _FEATURES)
+    return [info.cluster for info in buffer.glyph_infos]
+
+
+def respell(text: str, glyphs: Sequence[Glyph], clusters: Sequence[int]) -> str:
+    """Codes for ``glyphs`` that draw the same glyphs and, cluster by cluster, spell ``text``."""
+    if len(glyphs) != len(clusters):
+        return "".join(glyph.code for glyph in glyphs)  # not the shaping this was made for
+    out: list[str] = []
+    for start, end, group in _clusters(text, clusters, glyphs):
+        meant = text[start:end]
+        if len(group) > len(meant):
+            shares = [glyph.code for glyph in group]  # more glyphs than characters to share out
+        else:
+            shares = [*meant[: len(group) - 1], meant[len(group) - 1 :]]
+        out.extend(_standing_for(glyph, share) for glyph, share in zip(group, shares, strict=True))
+    return "".join(out)
+
+
+def _clusters(text: str, clusters: Sequence[int], glyphs: Sequence[Glyph]) -> Iterator[tuple[int, int, list[Glyph]]]:
+    """(start, end, glyphs) of each cluster, in glyph order."""
+    starts = sorted(set(clusters))
+    ends = dict(zip(starts, [*starts[1:], len(text)], strict=True))
+    for start, group in itertools.groupby(zip(clusters, glyphs, strict=True), key=lambda pair: pair[0]):
+        yield start, ends[start], [glyph for _, glyph in group]
+
+
+def meaning(codes: str) -> str:
+    """The text that shaped glyph ``codes`` stand for in the PDF's ToUnicode map."""
+    return "".join(_text_of.get(ord(code), code) for code in codes)
+
+
+def _standing_for(glyph: Glyph, text: str) -> str:
+    """A code that draws ``glyph`` with its width and stands for ``text``."""
+    if glyph.code == text and glyph.width is None:
+        return glyph.code
+    face = pdfmetrics.getFont(glyph.font).face
+    glyph_id = face.charToGlyph[ord(glyph.code)]
+    width = face.charWidths[ord(glyph.code)] if glyph.width is None else glyph.width
+    key = (glyph.font, glyph_id, text, width)
+    new = _code_for.get(key)
+    if new is None:
+        new = next(_next_code)
+        if new > _LAST_CODE:
+            raise RuntimeError("out of private codes for shaped text")
+        face.charToGlyph[new] = glyph_id
+        face.glyphToChar.setdefault(glyph_id, []).append(new)
+        face.charWidths[new] = width
+        _code_for[key] = new
+        _text_of[new] = text
+    return chr(new)
+
+
+def _logical_cmap(make_cmap: Callable[[str, list[int]], str]) -> Callable[[str, list[int]], str]:
+    def cmap_with_logical_text(font_name: str, subset: list[int]) -> str:
+        if not any(code in _text_of for code in subset):
+            return make_cmap(font_name, subset)
+        lines = make_cmap(font_name, [0 if code in _text_of else code for code in subset]).split("\n")
+        for slot, code in enumerate(subset):
+            if code in _text_of:
+                entry = f"<{slot:02X}> <{_utf16_hex(_text_of[code])}>"
+                lines[lines.index(f"<{slot:02X}> <0000>")] = entry
+        return "\n".join(lines)
+
+    cmap_with_logical_text._logical = True  # type: ignore[attr-defined]
+    return cmap_with_logical_text
+
+
+def _utf16_hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()

@@ -1,0 +1,109 @@
+"""Shaped Devanagari draws HarfBuzz's glyphs and copies as the text it was made from."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import pypdfium2 as pdfium
+import pytest
+import uharfbuzz
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import shapeStr
+from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import paragraph as _rl_paragraph
+
+from handout.fonts import script_for
+from handout.shaping import Glyph, glyph_clusters, glyphs_of, meaning, respell
+from handout.text import TextSetter
+
+HINDI = script_for("hi")
+SAMPLES = {
+    "i-matra": "कि",  # the vowel sign is drawn before its consonant
+    "conjunct": "क्षति",  # a glyph with no code point of its own, then a reordered i-matra
+    "reph": "स्पर्श",  # a half form, and a reph drawn after the consonant it precedes in the text
+    "nukta": "फ़िज़ियोथेरेपी",
+    "stacked": "हड्डी",
+    "ai-matra": "कैल्शियम",
+}
+WORDS = list(SAMPLES.values())
+
+
+def harfbuzz_glyphs(text: str, font_name: str) -> list[int]:
+    buffer = uharfbuzz.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    uharfbuzz.shape(pdfmetrics.getFont(font_name).hbFont(12), buffer, {"kern": True, "liga": True, "dlig": True})
+    return [info.codepoint for info in buffer.glyph_infos]
+
+
+def reportlab_glyphs(text: str, font_name: str) -> list[Glyph]:
+    """The glyphs as ReportLab shapes them (a glyph's own or a private code point)."""
+    return glyphs_of(shapeStr(text, font_name, 12), font_name)
+
+
+@pytest.mark.parametrize("word", WORDS, ids=list(SAMPLES))
+def test_respelled_codes_draw_the_same_glyphs_and_mean_the_text(word: str) -> None:
+    font_name = HINDI.family.regular
+    spelled = respell(word, reportlab_glyphs(word, font_name), glyph_clusters(word, font_name, 12))
+
+    face = pdfmetrics.getFont(font_name).face
+    assert [face.charToGlyph[ord(code)] for code in spelled] == harfbuzz_glyphs(word, font_name)
+    assert meaning(spelled) == word
+
+
+def test_a_vowel_sign_shifted_over_its_consonant_reaches_to_the_next_glyph() -> None:
+    font_name = HINDI.family.regular
+    glyphs = reportlab_glyphs("कैल्शियम", font_name)
+    shifted = [glyph for glyph in glyphs if glyph.width is not None]
+    assert shifted, "the vowel sign of कै is drawn with an offset"
+    spelled = respell("कैल्शियम", glyphs, glyph_clusters("कैल्शियम", font_name, 12))
+
+    face = pdfmetrics.getFont(font_name).face
+    assert [face.charWidths[ord(code)] for code, glyph in zip(spelled, glyphs, strict=True) if glyph.width] == [
+        glyph.width for glyph in shifted
+    ]
+
+
+def test_a_shaping_it_was_not_made_for_is_left_alone() -> None:
+    glyph = Glyph("x", HINDI.family.regular)
+    assert respell("कि", [glyph], [0, 0]) == "x"
+
+
+def paragraph_pdf(runs: list[tuple[str, bool]]) -> bytes:
+    setter = TextSetter(HINDI)
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4).build([setter.paragraph(runs, setter.style("body", fontSize=14))])
+    return buffer.getvalue()
+
+
+SENTENCE = " ".join(WORDS) + " मांसपेशी में हड्डी या कैल्शियम बन सकता है।"
+RUNS = {
+    "regular": [(SENTENCE, False)],
+    "bold-conjunct": [("कि ", False), ("क्षति", True), ("स्पर्श ", False), ("कैल्शियम", True)],
+    "bold-punctuation": [("क्या है? यह कैंसर नहीं है। फेफड़ों", True)],  # the bold vowel sign of है shifts right
+}
+
+
+@pytest.mark.parametrize("runs", RUNS.values(), ids=list(RUNS))
+def test_text_extracted_from_a_shaped_paragraph_is_its_text_word_for_word(runs: list[tuple[str, bool]]) -> None:
+    text = "".join(part for part, _ in runs)
+    reader = PdfReader(io.BytesIO(paragraph_pdf(runs)))
+    assert reader.pages[0].extract_text().split() == unicodedata.normalize("NFC", text).split()
+
+
+@pytest.mark.parametrize("runs", RUNS.values(), ids=list(RUNS))
+def test_the_page_looks_as_reportlab_alone_draws_it(
+    runs: list[tuple[str, bool]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = render(paragraph_pdf(runs))
+    monkeypatch.setattr(_rl_paragraph, "shapeFragWord", ttfonts.shapeFragWord)
+    reportlabs = render(paragraph_pdf(runs))
+    assert ImageChops.difference(ours, reportlabs).getbbox() is None
+
+
+def render(pdf: bytes) -> Image.Image:
+    return pdfium.PdfDocument(pdf)[0].render(scale=3).to_pil().convert("L")
