@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, PageTemplate
 from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
@@ -18,6 +19,9 @@ from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
 from handout.compose import Composer
 from handout.inline import plain
 from handout.page import GAP, Page, stack_height
+
+# Compressed streams stay binary: ASCII85 on top makes them a quarter bigger and slower to write.
+rl_config.useA85 = 0
 
 
 @dataclass(frozen=True)

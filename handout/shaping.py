@@ -49,13 +49,53 @@ def install() -> None:
 
 def _logical_shaper(shape: Callable[..., Any]) -> Callable[..., Any]:
     def shape_logically(word: Any, *args: Any, **kwargs: Any) -> Any:
+        key = _memo_key(word) if not (args or kwargs) else None
+        if key is not None and key in _memo:
+            return _from_memo(word, _memo[key])
         shaped = shape(word, *args, **kwargs)
-        if shaped is word:
-            return word
-        return _respelled(word, shaped)
+        if shaped is not word:
+            shaped = _respelled(word, shaped)
+        if key is not None and _can_keep(word, shaped):
+            if len(_memo) >= MEMO_SIZE:
+                _memo.clear()
+            _memo[key] = _for_memo(word, shaped)
+        return shaped
 
     shape_logically._logical = True  # type: ignore[attr-defined]
     return shape_logically
+
+
+# A paragraph is laid out several times (every size tried while fitting, then for every clinic),
+# and HarfBuzz is its most expensive step: shaped words are kept, by font, size and text.
+MEMO_SIZE = 50_000
+_Memo = tuple[type, float, tuple[tuple[int, str], ...]] | None  # None: the word needs no shaping
+_memo: dict[tuple[Any, ...], _Memo] = {}
+
+
+def _memo_key(word: Any) -> tuple[Any, ...] | None:
+    if any(hasattr(frag, "cbDefn") for frag, _ in word[1:]):
+        return None
+    return (type(word), *((frag.fontName, frag.fontSize, string) for frag, string in word[1:]))
+
+
+def _can_keep(word: Any, shaped: Any) -> bool:
+    frags = {id(frag) for frag, _ in word[1:]}
+    return shaped is word or all(id(frag) in frags and isinstance(string, str) for frag, string in shaped[1:])
+
+
+def _for_memo(word: Any, shaped: Any) -> _Memo:
+    """The shaped word with each piece's frag given by its place in ``word``."""
+    if shaped is word:
+        return None
+    places = {id(frag): place for place, (frag, _) in enumerate(word[1:], 1)}
+    return type(shaped), shaped[0], tuple((places[id(frag)], string) for frag, string in shaped[1:])
+
+
+def _from_memo(word: Any, kept: _Memo) -> Any:
+    if kept is None:
+        return word
+    kind, width, pieces = kept
+    return kind([width, *((word[place][0], string) for place, string in pieces)])
 
 
 @dataclass(frozen=True)

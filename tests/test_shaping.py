@@ -107,3 +107,20 @@ def test_the_page_looks_as_reportlab_alone_draws_it(
 
 def render(pdf: bytes) -> Image.Image:
     return pdfium.PdfDocument(pdf)[0].render(scale=3).to_pil().convert("L")
+
+
+def test_a_word_shaped_before_keeps_the_look_of_its_own_paragraph() -> None:
+    setter = TextSetter(HINDI)
+    text = "क्षति स्पर्श कैल्शियम"
+    pages = {}
+    for colour in ("#000000", "#c00000"):  # the second paragraph's words come from the shaping memo
+        buffer = io.BytesIO()
+        style = setter.style(f"body-{colour}", fontSize=24, textColor=colour)
+        SimpleDocTemplate(buffer, pagesize=A4).build([setter.paragraph([(text, False)], style)])
+        pages[colour] = pdfium.PdfDocument(buffer.getvalue())[0].render(scale=1).to_pil().convert("RGB")
+        assert PdfReader(buffer).pages[0].extract_text().split() == text.split()
+
+    image = pages["#c00000"]
+    inked = [image.getpixel((x, y)) for x in range(image.width) for y in range(image.height // 4)]
+    dark = [(r, g) for r, g, _ in inked if r + g < 400]
+    assert dark and all(r > g + 60 for r, g in dark), "the memo must not bring back the first paragraph's colour"
