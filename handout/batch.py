@@ -277,7 +277,7 @@ class _Worker:
             page = Page(handout)
             # The fit depends on the document, layout, page size, footer and placeholders, not on the clinic.
             key = (job.topic, job.language, job.layout, page.clinic.page_size, round(page.footer_height, 2),
-                   used_values(handout))  # fmt: skip
+                   handout.used_values())  # fmt: skip
             if key not in self.fits:
                 self.fits[key] = fit(page).body_size
             rendered = render(page, self.fits[key])
@@ -303,12 +303,6 @@ _worker: _Worker | None = None
 def _init_worker(setup: _WorkerSetup) -> None:
     global _worker
     _worker = _Worker(setup)
-
-
-def used_values(handout: Any) -> tuple[tuple[str, str], ...]:
-    """The placeholder values the document prints: only they can change its fit."""
-    texts = [text for _, text in handout.document.texts()]
-    return tuple(sorted((k, v) for k, v in handout.values.items() if any("{" + k + "}" in t for t in texts)))
 
 
 def _failed(result: Result, message: str) -> Result:

@@ -9,7 +9,10 @@ when fitting, so :func:`render` can be called once per candidate size.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, fields
+from typing import Any
 
 from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
@@ -45,6 +48,15 @@ class _HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
         super().__init__(buffer, **kwargs)
         self.body_width = body_width
         self.overflow = 0.0
+        # ReportLab's record of what a build changes in the flowables (keepWithNext, _postponed),
+        # as multiBuild keeps it, so the same story can be built again.
+        self._edits: list[tuple[Any, ...]] = []
+        self._multiBuildEdits = self._edits.append
+
+    def undo_edits(self) -> None:
+        for undo, *arguments in self._edits:
+            undo(*arguments)
+        self._edits.clear()
 
     def afterFlowable(self, flowable: Flowable) -> None:
         if self.page > 1 and not isinstance(flowable, ActionFlowable):
@@ -57,26 +69,23 @@ def _frame(x: float, y: float, width: float, height: float, name: str) -> Frame:
 
 def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     """Lay the handout out at body ``size``; a trial only measures and returns no PDF."""
-    composer = Composer(page, size)
-    title_block, pinned = composer.title_block(), composer.pinned()
-    title_height = stack_height(title_block, page.content_width) + 1
-    pinned_height = stack_height(pinned, page.content_width) + 1 if pinned else 0.0
-    columns_top = page.body_top - title_height - GAP / 2
-    columns_bottom = page.body_bottom + (pinned_height + GAP / 2 if pinned else 0)
+    story = _story(page, size)
+    columns_top = page.body_top - story.title_height - GAP / 2
+    columns_bottom = page.body_bottom + (story.pinned_height + GAP / 2 if story.pinned else 0)
     column_height = columns_top - columns_bottom
     if column_height <= 0:
         return Rendered(b"", 2, -column_height)
     # The pinned frame comes before the columns so that text overflowing the columns never lands in it.
-    frames = [_frame(page.left, columns_top + GAP / 2, page.content_width, title_height, "title")]
-    story = [*title_block, FrameBreak()]
-    if pinned:
-        frames.append(_frame(page.left, page.body_bottom, page.content_width, pinned_height, "pinned"))
-        story += [*pinned, FrameBreak()]
+    frames = [_frame(page.left, columns_top + GAP / 2, page.content_width, story.title_height, "title")]
+    flowables = [*story.title_block, FrameBreak()]
+    if story.pinned:
+        frames.append(_frame(page.left, page.body_bottom, page.content_width, story.pinned_height, "pinned"))
+        flowables += [*story.pinned, FrameBreak()]
     frames += [
         _frame(page.column_left(i), columns_bottom, page.column_width, column_height, f"column-{i + 1}")
         for i in range(page.layout.columns)
     ]
-    story += composer.body()
+    flowables += story.body
     # Whatever does not fit goes to a plain second page, only to be measured and reported.
     spill = _frame(page.left, page.bottom, page.column_width, page.top - page.bottom, "overflow")
     buffer = io.BytesIO()
@@ -89,10 +98,53 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
         ]
     )
     try:
-        doc.build(story, canvasmaker=_MeasuringCanvas if trial else Canvas)
+        doc.build(flowables, canvasmaker=_MeasuringCanvas if trial else Canvas)
     except LayoutError:
         return Rendered(b"", 2, column_height)
+    finally:
+        doc.undo_edits()
     return Rendered(b"" if trial else buffer.getvalue(), doc.page, doc.overflow)
+
+
+@dataclass(frozen=True)
+class _Story:
+    """The flowables of a handout at one body size, laid out (their line breaks kept) and reusable."""
+
+    title_block: list[Flowable]
+    pinned: list[Flowable]
+    body: list[Flowable]
+    title_height: float
+    pinned_height: float
+
+
+# A story depends on the document, layout, page size, colours, the placeholder values it prints and
+# the body size, not on the rest of the clinic: a batch lays each document out once and draws it
+# for every clinic, and a final render reuses the story of the fitting's last trial at that size.
+STORIES_KEPT = 24
+_stories: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], _Story]] = OrderedDict()
+
+
+def _story(page: Page, size: float) -> _Story:
+    handout = page.handout
+    inputs = (handout.topic, handout.document, page.layout)  # kept alive with the story, so their ids stay theirs
+    palette = tuple(getattr(page.palette, part.name).hexvala() for part in fields(page.palette))
+    key = (*map(id, inputs), page.width, page.height, palette, handout.used_values(), size)
+    if key in _stories:
+        _stories.move_to_end(key)
+        return _stories[key][1]
+    composer = Composer(page, size)
+    title_block, pinned = composer.title_block(), composer.pinned()
+    story = _Story(
+        title_block,
+        pinned,
+        composer.body(),
+        stack_height(title_block, page.content_width) + 1,
+        stack_height(pinned, page.content_width) + 1 if pinned else 0.0,
+    )
+    _stories[key] = (inputs, story)
+    if len(_stories) > STORIES_KEPT:
+        _stories.popitem(last=False)
+    return story
 
 
 def _document_info(page: Page) -> dict[str, object]:

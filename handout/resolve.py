@@ -104,6 +104,11 @@ class Handout:
         translation = self.document.translation
         return self.labels.language_name(translation.from_language) if translation else ""
 
+    def used_values(self) -> tuple[tuple[str, str], ...]:
+        """The placeholder values the document prints: of the clinic's details, only they reach the body."""
+        texts = [text for _, text in self.document.texts()]
+        return tuple(sorted((k, v) for k, v in self.values.items() if any("{" + k + "}" in t for t in texts)))
+
 
 def load_content(path: Path) -> LoadedContent:
     source = load_yaml(path)

@@ -18,6 +18,7 @@ looks the same, and there is no gap.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ import uharfbuzz
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.platypus import paragraph as _rl_paragraph
 
-# Codes for glyphs standing in for text lie in a supplementary private use plane, where
-# ReportLab (which numbers its own private glyphs from U+E000) never looks.
+_FIRST_PRIVATE, _LAST_PRIVATE = 0xE000, 0xF8FF  # where ReportLab numbers glyphs that have no code point
+# Codes for glyphs standing in for text lie in a supplementary private use plane, where ReportLab never looks.
 _FIRST_CODE = 0xF0000
 _LAST_CODE = 0xFFFFD
 _next_code = itertools.count(_FIRST_CODE)
@@ -108,22 +109,26 @@ class Glyph:
 
 
 def _respelled(word: Any, shaped: Any) -> Any:
-    """``shaped`` (ReportLab's shaped frag word for ``word``) with glyph codes that spell the word's text."""
+    """``shaped`` (ReportLab's shaped frag word for ``word``) with glyph codes that spell the word's text,
+    each glyph's shape data agreeing with the PDF width of its code."""
     text, font_name, size = _word_text(word)
     if not text:
         return shaped
     pieces = [(index, piece) for index, piece in enumerate(shaped[1:], 1) if isinstance(piece[1], str)]
     glyphs = [glyph for _, (frag, string) in pieces for glyph in glyphs_of(string, frag.fontName)]
+    for glyph in glyphs:
+        _settle_private_width(glyph)
     spelled = respell(text, glyphs, glyph_clusters(text, font_name, size))
-    if spelled == "".join(glyph.code for glyph in glyphs):
-        return shaped
     result = shaped.__class__(shaped)
     offset = 0
     for index, (frag, string) in pieces:
         end = offset + len(string)
         new = spelled[offset:end]
         if isinstance(string, ttfonts.ShapedStr):
-            data = [_fitted(data, glyph) for data, glyph in zip(string.__shapeData__, glyphs[offset:end], strict=True)]
+            data = [
+                _fitted(data, glyph, code)
+                for data, glyph, code in zip(string.__shapeData__, glyphs[offset:end], new, strict=True)
+            ]
             new = ttfonts.ShapedStr(new, shapeData=data)
         offset = end
         result[index] = (frag, new)
@@ -142,9 +147,30 @@ def _reach(data: Any) -> float | None:
     return data.x_advance - data.x_offset if data.x_offset < 0 else None
 
 
-def _fitted(data: Any, glyph: Glyph) -> Any:
-    """Shape data for a glyph drawn with its ``width``: ReportLab then adds no gap after it."""
-    return data if glyph.width is None else data._replace(width=glyph.width)
+def _fitted(data: Any, glyph: Glyph, code: str) -> Any:
+    """Shape data whose width is the PDF width of the glyph's code: ReportLab moves the pen by the
+    difference between the two, so they must agree for the glyph to sit where HarfBuzz put it."""
+    width = pdfmetrics.getFont(glyph.font).face.charWidths[ord(code)]
+    return data if data.width == width else data._replace(width=width)
+
+
+def _settle_private_width(glyph: Glyph) -> None:
+    """Give a glyph that ReportLab numbered privately its own advance as its PDF width.
+
+    ReportLab takes the advance of the glyph's first appearance, which kerning may have changed,
+    so the PDF bytes of a handout would depend on what the process shaped before it.
+    """
+    code = ord(glyph.code)
+    if _FIRST_PRIVATE <= code <= _LAST_PRIVATE:
+        font = pdfmetrics.getFont(glyph.font)
+        face = font.face
+        advance = font.pdfScale(_harfbuzz_font(glyph.font).get_glyph_h_advance(face.charToGlyph[code]))
+        face.charWidths[code] = advance
+
+
+@functools.cache
+def _harfbuzz_font(font_name: str) -> Any:
+    return pdfmetrics.getFont(font_name).hbFont(10)
 
 
 def _word_text(word: Any) -> tuple[str, str, float]:
@@ -209,7 +235,6 @@ def _standing_for(glyph: Glyph, text: str) -> str:
         if new > _LAST_CODE:
             raise RuntimeError("out of private codes for shaped text")
         face.charToGlyph[new] = glyph_id
-        face.glyphToChar.setdefault(glyph_id, []).append(new)
         face.charWidths[new] = width
         _code_for[key] = new
         _text_of[new] = text

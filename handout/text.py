@@ -78,7 +78,20 @@ class TextSetter:
             return BidiParagraph(runs, style, self.script.family.bold, BULLET if bullet else None)
         if style.wordWrap == "CJK" and not any(_is_wide(char) for text, _ in runs for char in text):
             style = ParagraphStyle(style.name, parent=style, wordWrap=None)  # e.g. a clinic's Latin name
-        return Paragraph(markup_of(runs), style, bulletText=BULLET if bullet else None)
+        return _Paragraph(markup_of(runs), style, bulletText=BULLET if bullet else None)
+
+
+class _Paragraph(Paragraph):  # type: ignore[misc]
+    """A Paragraph that breaks its lines once per width: the title block, the frames, box tables and
+    every size tried while fitting all measure it, and the lines depend on nothing but the width."""
+
+    _broken_for: float | None = None
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        if available_width != self._broken_for or "blPara" not in self.__dict__:  # split() may drop the lines
+            super().wrap(available_width, available_height)
+            self._broken_for = available_width
+        return self.width, self.height
 
 
 def _first_strong_is_ltr(runs: Runs) -> bool:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+import yaml
 import zxingcpp
 from conftest import REPO, Run, build_args
 from PIL import Image
 
-from handout.resolve import Project, load_clinic, load_layout
+from handout import render as rendering
+from handout.compose import Composer
+from handout.fit import fit
+from handout.page import Page
+from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
 
 PROJECT = Project.at(REPO / "content.yaml")
 SCALE = 2.0  # pixels per point
@@ -141,3 +148,33 @@ def test_qr_code_opens_the_clinic_website(cli: Callable[..., Run], tmp_path: Pat
     footer = image.crop((image.width * 3 // 4, image.height * 4 // 5, image.width, image.height))
     decoded = [result.text for result in zxingcpp.read_barcodes(footer)]
     assert decoded == [load_clinic(PROJECT, clinic).clinic.website]
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "hi", "zh-Hans"])
+def test_a_body_laid_out_for_one_clinic_is_drawn_unchanged_for_the_next(
+    project: Path, tmp_path: Path, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clinics with the same page size, colours and emergency number share the body's layout (as in
+    a batch, which loads the content once): the second clinic's PDF must be byte for byte the one
+    a fresh process makes."""
+    clinics = project.parent / "clinics"
+    twin = yaml.safe_load((clinics / "okafor-community.yaml").read_text(encoding="utf-8"))
+    twin.update(name="Okafor Twin Clinic of Greater Millbrook County", phone="(740) 555-0199")
+    (clinics / "okafor-twin.yaml").write_text(yaml.safe_dump(twin), encoding="utf-8")
+    scratch = Project.at(project)
+    content, layout = load_content(scratch.content_path), load_layout(scratch, "standard")
+
+    def made_for(clinic_id: str) -> bytes:
+        page = Page(assemble(content, load_clinic(scratch, clinic_id), layout, TOPIC, language))
+        return rendering.render(page, fit(page).body_size).pdf
+
+    made_for("okafor-community")
+    compositions: list[object] = []
+    monkeypatch.setattr(rendering, "Composer", lambda *a: compositions.append(a) or Composer(*a))
+    second = made_for("okafor-twin")
+    assert compositions == [], "the twin clinic's body should come from the first clinic's layout"
+
+    fresh = tmp_path / "fresh.pdf"
+    arguments = build_args(TOPIC, language, "okafor-twin", fresh, content=project)
+    subprocess.run([sys.executable, "-m", "handout", *map(str, arguments)], check=True, capture_output=True)
+    assert second == fresh.read_bytes()
