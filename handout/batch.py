@@ -254,9 +254,9 @@ CLINICS_KEPT = 4
 class _Worker:
     """What one worker process keeps between jobs: the loaded project, clinics and one-page fits."""
 
-    def __init__(self, setup: _WorkerSetup) -> None:
+    def __init__(self, setup: _WorkerSetup, planned: Plan | None = None) -> None:
         self.out = setup.out
-        self.plan = plan(BatchRequest(setup.content, setup.clinics))
+        self.plan = planned or plan(BatchRequest(setup.content, setup.clinics))
         self.clinics: dict[str, LoadedClinic] = {}
         self.fits: dict[tuple[Any, ...], float] = {}
 
@@ -298,11 +298,13 @@ class _Worker:
 
 
 _worker: _Worker | None = None
+# The parent's plan: a worker started by fork inherits it and need not load the project again.
+_inherited: tuple[_WorkerSetup, Plan] | None = None
 
 
 def _init_worker(setup: _WorkerSetup) -> None:
     global _worker
-    _worker = _Worker(setup)
+    _worker = _Worker(setup, _inherited[1] if _inherited and _inherited[0] == setup else None)
 
 
 def _failed(result: Result, message: str) -> Result:
@@ -350,7 +352,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
         if progress:
             progress(result, len(results), total)
     with (out / JOURNAL).open("a", encoding="utf-8") as journal:
-        for result in _execute(request, pending):
+        for result in _execute(request, pending, plan_):
             results.append(result)
             if result.status == "built":
                 journal.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
@@ -366,16 +368,18 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     return BatchReport(sorted(results, key=lambda r: r.job), manifest)
 
 
-def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -> Iterator[Result]:
+def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> Iterator[Result]:
+    global _inherited
     setup = _WorkerSetup(request.content, request.clinics, request.out)
     workers = request.jobs or os.cpu_count() or 1
     if not pending:
         return
     if workers == 1 or len(pending) == 1:
-        worker = _Worker(setup)
+        worker = _Worker(setup, plan_)
         for job, inputs in pending:
             yield worker.build(job, inputs)
         return
+    _inherited = (setup, plan_)
     lanes = _lanes(pending, workers)
     pools = [ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) for _ in lanes]
     futures: set[Future[list[Result]]] = set()
@@ -391,6 +395,7 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]]) -
             future.cancel()
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
+        _inherited = None
 
 
 LIGHT_FONTS = 4 * 1024 * 1024  # a family this small may be loaded by every worker
