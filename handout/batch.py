@@ -6,7 +6,8 @@ assets, layout, tool version) equals the one recorded when it was last built. Bu
 recorded in a journal as they finish, so a run killed at any moment loses nothing it
 finished; PDFs are written to a temporary file and renamed, so the output folder only ever
 holds complete files. Work that does not depend on the clinic (loading, validating, the
-one-page fit) is done once per worker process and language.
+one-page fit, the layout of the document: see :mod:`handout.render`) is done once per worker
+process and language.
 """
 
 from __future__ import annotations
