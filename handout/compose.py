@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Table
 
 from handout.inline import fill
 from handout.page import MUTED, SEPARATOR, Page
 from handout.schema import Section
-from handout.text import plain_run, runs_of
+from handout.text import BULLET, plain_run, runs_of
 
 TEXT = HexColor("#1A1A1A")
 
@@ -23,11 +24,16 @@ class Styles:
         self.body = text.style(
             "body", fontSize=size, leading=size * scale.leading, textColor=TEXT, spaceAfter=size * 0.4
         )
+        # The dot's centre sits at 0.4 em whatever its width (Noto Sans SC's is a full em), and the
+        # text at ReportLab's own first-line position after a bullet (its end plus 0.6 em), so that
+        # the lines after the first line up with it.
+        bullet_width = stringWidth(BULLET, self.body.fontName, size)
+        bullet_indent = size * 0.4 - bullet_width / 2
         self.bullet = text.style(
             "bullet",
             parent=self.body,
-            leftIndent=size * 1.1,
-            bulletIndent=size * 0.2,
+            leftIndent=bullet_indent + bullet_width + size * 0.6,
+            bulletIndent=bullet_indent,
             bulletFontName=self.body.fontName,
             bulletFontSize=size,
             spaceAfter=size * 0.2,

@@ -20,8 +20,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from handout.bidi import BidiParagraph, display_text
 from handout.fonts import script_for
+from handout.inline import plain
 from handout.locales import labels_for
-from handout.resolve import Project, load_content
+from handout.resolve import Project, load_clinic, load_content, placeholder_values
 
 PROJECT = Project.at(REPO / "content.yaml")
 TOPIC = load_content(PROJECT.content_path).content.topics[0]
@@ -215,6 +216,46 @@ def test_no_cjk_line_starts_with_closing_punctuation(
     assert wide_lines
     bad = [line for line in wide_lines if line[0] in CLOSING]
     assert not bad, f"lines starting with closing punctuation: {bad}"
+
+
+LTR = [language for language in SHIPPED if language not in RTL]
+
+
+@pytest.mark.parametrize("language", LTR)
+def test_the_lines_of_a_bullet_point_line_up(cli: Callable[..., Run], tmp_path: Path, language: str) -> None:
+    """The first line of a bullet point starts where its following lines do, even where the font's
+    bullet is a full em wide (Noto Sans SC)."""
+    output = tmp_path / "bullets.pdf"
+    assert cli(*build_args(TOPIC.id, language, "riverside-family", output, "large-print")).exit_code == 0
+    clinic = load_clinic(PROJECT, "riverside-family").clinic
+    values = placeholder_values(clinic)
+    points = [
+        re.sub(r"\s", "", unicodedata.normalize("NFKC", plain(point, values)))
+        for point in TOPIC.documents[language].key_points
+    ]
+
+    starts: list[float] = []
+    continued = 0
+    current = ""
+    chars = pdf_chars(output.read_bytes())
+    drawn = {id(char): index for index, char in enumerate(chars)}
+    for row in line_rows(chars):
+        row.sort(key=lambda char: drawn[id(char)])  # the order drawn: shaped marks are not in x order
+        text = [char for char in row if char[0].strip() and char[0] != "\u2022"]
+        printed = "".join(char[0] for char in text)
+        if not printed:
+            continue  # pdfium's own line ends
+        if any(char[0] == "\u2022" for char in row):
+            current = printed
+        elif current and any(point.startswith(current + printed) for point in points):
+            current += printed
+            continued += 1
+        else:
+            current = ""
+            continue
+        starts.append(min(char[1] for char in text))
+    assert continued, "no bullet point of this document wraps: the test would prove nothing"
+    assert max(starts) - min(starts) < 1.0, f"text of bullet lines starts at {sorted(set(round(s, 1) for s in starts))}"
 
 
 # ---------------------------------------------------------------- glyphs and labels
