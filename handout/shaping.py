@@ -200,8 +200,8 @@ def respell(text: str, glyphs: Sequence[Glyph], clusters: Sequence[int]) -> str:
     out: list[str] = []
     for start, end, group in _clusters(text, clusters, glyphs):
         meant = text[start:end]
-        if len(group) > len(meant):
-            shares = [glyph.code for glyph in group]  # more glyphs than characters to share out
+        if len(group) > len(meant):  # ऐ drawn as ए and a vowel sign: the first glyph stands for it all
+            shares = [meant, *[""] * (len(group) - 1)]
         else:
             shares = [*meant[: len(group) - 1], meant[len(group) - 1 :]]
         out.extend(_standing_for(glyph, share) for glyph, share in zip(group, shares, strict=True))
