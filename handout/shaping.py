@@ -68,7 +68,7 @@ def _logical_shaper(shape: Callable[..., Any]) -> Callable[..., Any]:
 
 # A paragraph is laid out several times (every size tried while fitting, then for every clinic),
 # and HarfBuzz is its most expensive step: shaped words are kept, by font, size and text.
-MEMO_SIZE = 50_000
+MEMO_SIZE = 20_000  # about 0.8 kB each
 _Memo = tuple[type, float, tuple[tuple[int, str], ...]] | None  # None: the word needs no shaping
 _memo: dict[tuple[Any, ...], _Memo] = {}
 
