@@ -82,8 +82,8 @@ class TextSetter:
 
 
 class _Paragraph(Paragraph):  # type: ignore[misc]
-    """A Paragraph that breaks its lines once per width: the title block, the frames, box tables and
-    every size tried while fitting all measure it, and the lines depend on nothing but the width."""
+    """A Paragraph that breaks its lines once per width: the title block, the frames and box tables
+    each measure it, a batch draws it for many clinics, and the lines depend on nothing but the width."""
 
     _broken_for: float | None = None
 
