@@ -203,7 +203,7 @@ class Page:
 
     @cached_property
     def _phone_width(self) -> float:
-        return min(self.content_width / 3, max(natural_width(block) for block in self._phone_blocks()))
+        return min(self.content_width / 3, max(natural_width(block) for block in self._phone_blocks))
 
     @cached_property
     def _name_box(self) -> tuple[float, float]:
@@ -215,8 +215,8 @@ class Page:
         return self.left + pad + logo_side, self.right - pad - self._phone_width - pad
 
     @cached_property
-    def _name_layout(self) -> tuple[float, bool]:
-        """The name's size and whether the address fits under it.
+    def _name_layout(self) -> tuple[float, bool, list[Flowable]]:
+        """The name's size, whether the address fits under it, and the blocks that print them.
 
         The name never shrinks below MIN_NAME_SIZE while the address could make room: a long
         name drops the address, which then goes to the footer.
@@ -229,9 +229,9 @@ class Page:
             while size >= smallest:
                 blocks = self._clinic_blocks(size, with_address)
                 if sum(float(b.wrap(right - left, 1e6)[1]) for b in blocks) <= room:
-                    return size, with_address
+                    return size, with_address, blocks
                 size -= 0.5
-        return 6.0, False
+        return 6.0, False, self._clinic_blocks(6.0, False)
 
     @property
     def address_in_header(self) -> bool:
@@ -250,10 +250,9 @@ class Page:
             canvas.roundRect(x, tile_bottom, tile_width, tile, radius=4, stroke=0, fill=1)
             logo.draw(canvas, x + 4, tile_bottom + 4, tile_width - 8, tile - 8, self.handout.fonts.regular)
         phone_left = self.left + pad if self.rtl else self.right - pad - self._phone_width
-        self._draw_stack(canvas, self._phone_blocks(), phone_left, self._phone_width, bottom, height)
+        self._draw_stack(canvas, self._phone_blocks, phone_left, self._phone_width, bottom, height)
         left, right = self._name_box
-        size, with_address = self._name_layout
-        self._draw_stack(canvas, self._clinic_blocks(size, with_address), left, right - left, bottom, height)
+        self._draw_stack(canvas, self._name_layout[2], left, right - left, bottom, height)
 
     @staticmethod
     def _draw_stack(canvas: Canvas, blocks: list[Flowable], left: float, width: float, bottom: float,
@@ -265,6 +264,7 @@ class Page:
             y -= block_height
             block.drawOn(canvas, left, y)
 
+    @cached_property
     def _phone_blocks(self) -> list[Flowable]:
         size = self.layout.type.header
         alignment = TA_LEFT if self.rtl else TA_RIGHT
