@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -38,29 +40,16 @@ class Styles:
             bulletFontSize=size,
             spaceAfter=size * 0.2,
         )
-        heading_size = size * scale.heading
-        self.heading = text.style(
-            "heading",
-            parent=self.body,
-            bold=True,
-            fontSize=heading_size,
-            leading=heading_size * 1.2,
-            textColor=palette.heading_text,
-            spaceBefore=size * 0.45,
-            spaceAfter=size * 0.25,
-            keepWithNext=1,
-        )
+
+        def display(name: str, font_size: float, leading: float, space_after: float, **extra: Any) -> ParagraphStyle:
+            """A bold style in the brand's heading colour: the title and the section headings."""
+            return text.style(name, parent=self.body, bold=True, fontSize=font_size, leading=font_size * leading,
+                              textColor=palette.heading_text, spaceAfter=space_after, **extra)  # fmt: skip
+
+        self.heading = display("heading", size * scale.heading, 1.2, size * 0.25, spaceBefore=size * 0.45,
+                               keepWithNext=1)  # fmt: skip
         self.box_heading = text.style("box-heading", parent=self.heading, spaceBefore=0)
-        title_size = size * scale.title
-        self.title = text.style(
-            "title",
-            parent=self.body,
-            bold=True,
-            fontSize=title_size,
-            leading=title_size * 1.15,
-            textColor=palette.heading_text,
-            spaceAfter=size * 0.2,
-        )
+        self.title = display("title", size * scale.title, 1.15, size * 0.2)
         self.subtitle = text.style(
             "subtitle",
             parent=self.body,
