@@ -118,7 +118,12 @@ def _respelled(word: Any, shaped: Any) -> Any:
     glyphs = [glyph for _, (frag, string) in pieces for glyph in glyphs_of(string, frag.fontName)]
     for glyph in glyphs:
         _settle_private_width(glyph)
-    spelled = respell(text, glyphs, glyph_clusters(text, font_name, size))
+    strings = [string for _, (_, string) in pieces]
+    if all(isinstance(string, ttfonts.ShapedStr) for string in strings):  # ReportLab kept HarfBuzz's clusters
+        clusters = [data.cluster for string in strings for data in string.__shapeData__]
+    else:
+        clusters = glyph_clusters(text, font_name, size)
+    spelled = respell(text, glyphs, clusters)
     result = shaped.__class__(shaped)
     offset = 0
     for index, (frag, string) in pieces:
