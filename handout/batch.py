@@ -28,7 +28,7 @@ from typing import Any
 
 from handout import __version__
 from handout.build import warnings_for
-from handout.catalog import write_catalog, write_thumbnail
+from handout.catalog import thumbnail_path, write_catalog, write_thumbnail
 from handout.errors import HandoutError, InputError
 from handout.fit import fit
 from handout.fonts import FamilyWeight, family_of
@@ -220,7 +220,8 @@ def _load_state(out: Path) -> dict[Job, Result]:
 def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out: Path) -> Result | None:
     previous = state.get(job)
     fresh = previous and previous.status in ("built", "skipped") and previous.inputs == inputs
-    if previous and fresh and (out / job.relative_path).is_file():
+    built = (out / job.relative_path).is_file() and (out / thumbnail_path(job.relative_path)).is_file()
+    if previous and fresh and built:
         return Result(**{**asdict(previous), "status": "skipped"})
     return None
 

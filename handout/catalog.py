@@ -1,7 +1,7 @@
 """The staff catalog: ``out/index.html``, one static page with a thumbnail and a link per handout.
 
 It opens from a file share with no server and no network: no external scripts, styles or
-fonts; thumbnails are PNG files beside it; links are relative. A filter box narrows the
+fonts; thumbnails are JPEG files beside it; links are relative. A filter box narrows the
 list by any word (topic, language, clinic, layout).
 """
 
@@ -35,7 +35,7 @@ class Entry(Protocol):
 
 
 def thumbnail_path(relative_pdf: str) -> str:
-    return f"{THUMBNAILS}/{relative_pdf.removesuffix('.pdf')}.png"
+    return f"{THUMBNAILS}/{relative_pdf.removesuffix('.pdf')}.jpg"
 
 
 def write_thumbnail(out: Path, relative_pdf: str, pdf: bytes) -> None:
@@ -48,7 +48,8 @@ def write_thumbnail(out: Path, relative_pdf: str, pdf: bytes) -> None:
         document.close()  # pdfium's memory is its own: free it now, not when Python collects
     target = out / thumbnail_path(relative_pdf)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=3)  # optimize=True would take four times as long
+    # JPEG: a tenth of PNG's encoding time and smaller; at this size the picture looks the same.
+    image.save(buffer, format="JPEG", quality=90, subsampling=0)  # 4:4:4 keeps coloured text crisp
     write_atomic(target, buffer.getvalue())
 
 

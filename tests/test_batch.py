@@ -12,9 +12,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from conftest import Run
+from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
+from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
 from handout.resolve import load_content
 
 LANGUAGES = "en,es,fr,ar,zh-Hans,hi,ru,vi"
@@ -79,6 +82,29 @@ def test_force_rebuilds_everything(cli: Callable[..., Run], project: Path, tmp_p
     assert batch(cli, project, out, "--layouts", "standard", "--langs", "en").exit_code == 0
     forced = batch(cli, project, out, "--layouts", "standard", "--langs", "en", "--force")
     assert all(row["status"] == "built" for row in manifest(out)) and "3 built" in forced.stdout
+
+
+def test_every_handout_has_a_thumbnail_of_its_page_and_a_lost_one_is_made_again(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard", "--langs", "en,ar").exit_code == 0
+    rows = manifest(out)
+    for row in rows:
+        relative = str(row["path"])
+        with Image.open(out / thumbnail_path(relative)) as thumbnail:
+            assert thumbnail.format == "JPEG" and thumbnail.width == THUMBNAIL_WIDTH
+            page = pdfium.PdfDocument(out / relative)[0]
+            expected = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
+            assert thumbnail.size == expected.size
+            difference = ImageChops.difference(thumbnail.convert("RGB"), expected.convert("RGB"))
+            assert max(ImageStat.Stat(difference).mean) < 3, relative  # the same picture, up to JPEG's loss
+    lost = str(rows[0]["path"])
+    (out / thumbnail_path(lost)).unlink()
+    again = batch(cli, project, out, "--layouts", "standard", "--langs", "en,ar")
+    assert "1 built" in again.stdout
+    assert [r["path"] for r in manifest(out) if r["status"] == "built"] == [lost]
+    assert (out / thumbnail_path(lost)).is_file()
 
 
 def test_a_failing_clinic_does_not_stop_the_others(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
