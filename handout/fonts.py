@@ -17,6 +17,7 @@ from pathlib import Path
 from babel.core import get_global
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDocument
 from reportlab.pdfbase.ttfonts import TTFont
 
 from handout.errors import NotFoundError
@@ -139,3 +140,16 @@ def missing_glyphs(text: str, family: FontFamily) -> tuple[str, ...]:
     return tuple(
         sorted({c for c in text if ord(c) not in covered and not c.isspace() and unicodedata.category(c) != "Cf"})
     )
+
+
+def start_new_subsets(doc: PDFDocument) -> None:
+    """Put characters assigned from now on in new subsets of every embedded font used so far.
+
+    The body of a handout is the same for every clinic and the header is not: with the
+    clinic's characters in subsets of their own, the body's subsets are the same bytes in
+    every clinic's PDF (see :func:`handout.render.render`).
+    """
+    for font in doc.delayedFonts:
+        state = font.state.get(doc) if isinstance(font, TTFont) else None
+        if state is not None and state.nextCode & 0xFF:
+            state.nextCode = (state.nextCode | 0xFF) + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,6 +20,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, Pag
 from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
 
 from handout.compose import Composer
+from handout.fonts import start_new_subsets
 from handout.inline import plain
 from handout.page import GAP, Page, stack_height
 
@@ -52,6 +53,10 @@ class _HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
         # as multiBuild keeps it, so the same story can be built again.
         self._edits: list[tuple[Any, ...]] = []
         self._multiBuildEdits = self._edits.append
+
+    def handle_pageBegin(self) -> None:
+        super().handle_pageBegin()
+        self.page_start = len(self.canv._code)
 
     def undo_edits(self) -> None:
         for undo, *arguments in self._edits:
@@ -90,10 +95,10 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     spill = _frame(page.left, page.bottom, page.column_width, page.top - page.bottom, "overflow")
     buffer = io.BytesIO()
     doc = _HandoutDoc(buffer, page.column_width, **_document_info(page))
-    on_page = page.draw_chrome if not trial else (lambda canvas, doc: None)
+    on_page_end = _chrome_in_front(page) if not trial else (lambda canvas, doc: None)
     doc.addPageTemplates(
         [
-            PageTemplate("handout", frames=frames, onPage=on_page, autoNextPageTemplate="overflow"),
+            PageTemplate("handout", frames=frames, onPageEnd=on_page_end, autoNextPageTemplate="overflow"),
             PageTemplate("overflow", frames=[spill]),
         ]
     )
@@ -104,6 +109,24 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     finally:
         doc.undo_edits()
     return Rendered(b"" if trial else buffer.getvalue(), doc.page, doc.overflow)
+
+
+def _chrome_in_front(page: Page) -> Callable[[Canvas, _HandoutDoc], None]:
+    """Draw the header and footer after the body, and put them in front of it in the page's content.
+
+    Drawn last, the clinic's characters come after the body's in the fonts' subsets (and, see
+    :func:`start_new_subsets`, in subsets of their own), so the body draws the same bytes for
+    every clinic. Put first, they are what a reader extracting the text meets first.
+    """
+
+    def draw(canvas: Canvas, doc: _HandoutDoc) -> None:
+        start_new_subsets(canvas._doc)
+        code = canvas._code
+        body_end = len(code)
+        page.draw_chrome(canvas)
+        code[doc.page_start :] = code[body_end:] + code[doc.page_start : body_end]
+
+    return draw
 
 
 @dataclass(frozen=True)
