@@ -20,7 +20,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, Pag
 from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
 
 from handout.compose import Composer
-from handout.fonts import start_new_subsets
+from handout.fonts import FontUse, fonts_used, start_new_subsets, use_fonts
 from handout.inline import plain
 from handout.page import GAP, Page, stack_height
 
@@ -53,10 +53,21 @@ class _HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
         # as multiBuild keeps it, so the same story can be built again.
         self._edits: list[tuple[Any, ...]] = []
         self._multiBuildEdits = self._edits.append
+        self.keep_body = False
+        self.drawn_body: _Body | None = None
+        self.page_start, self.fonts_at_start = 0, 0
+        self.resources_at_start: tuple[int, ...] = ()
 
     def handle_pageBegin(self) -> None:
         super().handle_pageBegin()
-        self.page_start = len(self.canv._code)
+        self.page_start, self.fonts_at_start = len(self.canv._code), len(self.canv._doc.fontMapping)
+        self.resources_at_start = _resources(self.canv)
+
+    def body_as_drawn(self, canvas: Canvas) -> _Body | None:
+        """The first page's body as drawn so far, if it is only operators and fonts, which can be drawn again."""
+        if self.page != 1 or self.page_start or self.fonts_at_start or _resources(canvas) != self.resources_at_start:
+            return None
+        return _Body(tuple(canvas._code), fonts_used(canvas._doc))
 
     def undo_edits(self) -> None:
         for undo, *arguments in self._edits:
@@ -73,8 +84,13 @@ def _frame(x: float, y: float, width: float, height: float, name: str) -> Frame:
 
 
 def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
-    """Lay the handout out at body ``size``; a trial only measures and returns no PDF."""
-    story = _story(page, size)
+    """Lay the handout out at body ``size``; a trial only measures and returns no PDF.
+
+    A final render keeps the body it drew: the next clinic's page with the same story in the
+    same frames gets the same operators and font subsets, without laying the story out again.
+    """
+    inputs, key = _story_key(page, size)
+    story = _story(page, size, inputs, key)
     columns_top = page.body_top - story.title_height - GAP / 2
     columns_bottom = page.body_bottom + (story.pinned_height + GAP / 2 if story.pinned else 0)
     column_height = columns_top - columns_bottom
@@ -91,10 +107,16 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
         for i in range(page.layout.columns)
     ]
     flowables += story.body
+    body_key = (*key, tuple((frame._x1, frame._y1, frame._width, frame._height) for frame in frames))
+    drawn = None if trial else _bodies.get(body_key)
+    if drawn is not None:
+        _bodies.move_to_end(body_key)
+        flowables = [_DrawnBody(drawn[1])]
     # Whatever does not fit goes to a plain second page, only to be measured and reported.
     spill = _frame(page.left, page.bottom, page.column_width, page.top - page.bottom, "overflow")
     buffer = io.BytesIO()
     doc = _HandoutDoc(buffer, page.column_width, **_document_info(page))
+    doc.keep_body = not trial and drawn is None
     on_page_end = _chrome_in_front(page) if not trial else (lambda canvas, doc: None)
     doc.addPageTemplates(
         [
@@ -108,6 +130,10 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
         return Rendered(b"", 2, column_height)
     finally:
         doc.undo_edits()
+    if doc.page == 1 and doc.drawn_body is not None:
+        _bodies[body_key] = (inputs, doc.drawn_body)
+        if len(_bodies) > STORIES_KEPT:
+            _bodies.popitem(last=False)
     return Rendered(b"" if trial else buffer.getvalue(), doc.page, doc.overflow)
 
 
@@ -120,6 +146,8 @@ def _chrome_in_front(page: Page) -> Callable[[Canvas, _HandoutDoc], None]:
     """
 
     def draw(canvas: Canvas, doc: _HandoutDoc) -> None:
+        if doc.keep_body:
+            doc.drawn_body = doc.body_as_drawn(canvas)
         start_new_subsets(canvas._doc)
         code = canvas._code
         body_end = len(code)
@@ -140,18 +168,52 @@ class _Story:
     pinned_height: float
 
 
+@dataclass(frozen=True)
+class _Body:
+    """A page's body as drawn: its operators, and the fonts they use with the code of each character."""
+
+    code: tuple[str, ...]
+    fonts: tuple[FontUse, ...]
+
+
+class _DrawnBody(Flowable):  # type: ignore[misc]
+    """A body drawn for an earlier clinic, put on this clinic's page as it was drawn there."""
+
+    def __init__(self, body: _Body) -> None:
+        super().__init__()
+        self.body = body
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        canvas._code.extend(self.body.code)
+        use_fonts(canvas._doc, self.body.fonts)
+
+
+def _resources(canvas: Canvas) -> tuple[int, ...]:
+    """How many images, forms, annotations, colour spaces and graphics states the document has so far."""
+    return (len(canvas._doc.idToObject), len(canvas._formsinuse), len(canvas._annotationrefs),
+            len(canvas._colorsUsed), len(canvas._shadingUsed), len(canvas._extgstate._c))  # fmt: skip
+
+
 # A story depends on the document, layout, page size, colours, the placeholder values it prints and
 # the body size, not on the rest of the clinic: a batch lays each document out once and draws it
 # for every clinic, and a final render reuses the story of the fitting's last trial at that size.
 STORIES_KEPT = 24
-_stories: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], _Story]] = OrderedDict()
+_StoryKey = tuple[Hashable, ...]
+_stories: OrderedDict[_StoryKey, tuple[tuple[object, ...], _Story]] = OrderedDict()
+_bodies: OrderedDict[_StoryKey, tuple[tuple[object, ...], _Body]] = OrderedDict()
 
 
-def _story(page: Page, size: float) -> _Story:
+def _story_key(page: Page, size: float) -> tuple[tuple[object, ...], _StoryKey]:
     handout = page.handout
     inputs = (handout.topic, handout.document, page.layout)  # kept alive with the story, so their ids stay theirs
     palette = tuple(getattr(page.palette, part.name).hexvala() for part in fields(page.palette))
-    key = (*map(id, inputs), page.width, page.height, palette, handout.used_values(), size)
+    return inputs, (*map(id, inputs), page.width, page.height, palette, handout.used_values(), size)
+
+
+def _story(page: Page, size: float, inputs: tuple[object, ...], key: _StoryKey) -> _Story:
     if key in _stories:
         _stories.move_to_end(key)
         return _stories[key][1]

@@ -13,6 +13,7 @@ import yaml
 import zxingcpp
 from conftest import REPO, Run, build_args
 from PIL import Image
+from reportlab.pdfbase.ttfonts import TTFontFace
 
 from handout import render as rendering
 from handout.compose import Composer
@@ -159,7 +160,7 @@ def test_a_body_laid_out_for_one_clinic_is_drawn_unchanged_for_the_next(
     a fresh process makes."""
     clinics = project.parent / "clinics"
     twin = yaml.safe_load((clinics / "okafor-community.yaml").read_text(encoding="utf-8"))
-    twin.update(name="Okafor Twin Clinic of Greater Millbrook County", phone="(740) 555-0199")
+    twin.update(name="Okafor Ñandú Clinic of Greater Millbrook County", phone="(740) 555-0199")
     (clinics / "okafor-twin.yaml").write_text(yaml.safe_dump(twin), encoding="utf-8")
     scratch = Project.at(project)
     content, layout = load_content(scratch.content_path), load_layout(scratch, "standard")
@@ -171,8 +172,20 @@ def test_a_body_laid_out_for_one_clinic_is_drawn_unchanged_for_the_next(
     made_for("okafor-community")
     compositions: list[object] = []
     monkeypatch.setattr(rendering, "Composer", lambda *a: compositions.append(a) or Composer(*a))
+    redrawn: list[object] = []
+    redraw = rendering._DrawnBody.drawOn
+    monkeypatch.setattr(
+        rendering._DrawnBody, "drawOn", lambda self, *a, **k: redrawn.append(self) or redraw(self, *a, **k)
+    )
+    cut: list[list[int]] = []
+    cut_subset = TTFontFace.makeSubset
+    monkeypatch.setattr(TTFontFace, "makeSubset", lambda face, subset: cut.append(subset) or cut_subset(face, subset))
     second = made_for("okafor-twin")
     assert compositions == [], "the twin clinic's body should come from the first clinic's layout"
+    assert len(redrawn) == 1, "the twin clinic's body should be the first clinic's drawn operators"
+    # The body's subsets come from the first clinic; only a few characters of the twin's own ("Ñ", "ú")
+    # and its labels are new, in small subsets of their own.
+    assert cut and all(len([code for code in subset if code]) < 40 for subset in cut), [len(s) for s in cut]
 
     fresh = tmp_path / "fresh.pdf"
     arguments = build_args(TOPIC, language, "okafor-twin", fresh, content=project)
