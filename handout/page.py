@@ -8,7 +8,7 @@ the right, phone number and QR code on the left.
 from __future__ import annotations
 
 import itertools
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor, black, white
@@ -19,6 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from handout.colours import Palette, palette_for
+from handout.fonts import Script
 from handout.resolve import Handout
 from handout.text import TextSetter, natural_width, plain_run
 
@@ -39,6 +40,20 @@ def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
     code.addData(url)
     code.make()
     return tuple(tuple(bool(cell) for cell in row) for row in code.modules)
+
+
+def footer_style(text: TextSetter, size: float, bold: bool = False, **attributes: object) -> ParagraphStyle:
+    return text.style(
+        "footer", bold=bold, fontSize=size, leading=size * 1.3, textColor=MUTED, spaceAfter=size * 0.3, **attributes
+    )
+
+
+@lru_cache(maxsize=256)
+def _footer_note(note: str, script: Script, size: float, bold: bool) -> Flowable:
+    """A footer line that is the same for every clinic (review date, sources, translation): made and
+    broken into lines once per language, and drawn for every clinic."""
+    text = TextSetter(script)
+    return text.paragraph(plain_run(note, bold), footer_style(text, size, bold))
 
 
 def stack_height(flowables: list[Flowable], width: float) -> float:
@@ -94,16 +109,7 @@ class Page:
     # ------------------------------------------------------------ footer
 
     def _footer_style(self, bold: bool = False, **attributes: object) -> ParagraphStyle:
-        size = self.layout.type.footer
-        return self.text.style(
-            "footer",
-            bold=bold,
-            fontSize=size,
-            leading=size * 1.3,
-            textColor=MUTED,
-            spaceAfter=size * 0.3,
-            **attributes,
-        )
+        return footer_style(self.text, self.layout.type.footer, bold, **attributes)
 
     @cached_property
     def footer_paragraphs(self) -> list[Flowable]:
@@ -115,13 +121,14 @@ class Page:
             contact.append((SEPARATOR + self.clinic.website, False))
         reviewed = labels("Last reviewed: {date}", date=labels.date(handout.topic.review.last_reviewed))
         sources = "; ".join(source.title for source in handout.topic.sources)
+        size = self.layout.type.footer
         paragraphs = [
             self.text.paragraph(contact, self._footer_style(), data=True),
-            self.text.paragraph(plain_run(f"{reviewed} {labels('Sources:')} {sources}"), self._footer_style()),
+            _footer_note(f"{reviewed} {labels('Sources:')} {sources}", handout.script, size, bold=False),
         ]
         note = self.translation_note()
         if note:
-            paragraphs.append(self.text.paragraph(plain_run(note, bold=True), self._footer_style(bold=True)))
+            paragraphs.append(_footer_note(note, handout.script, size, bold=True))
         return paragraphs
 
     def translation_note(self) -> str:
