@@ -19,7 +19,7 @@ from typing import cast
 from babel.core import get_global
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFDocument
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDocument
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
 from handout.errors import NotFoundError
@@ -136,6 +136,7 @@ SUBSETS_KEPT = 128
 
 
 def _reuse_subsets(font: TTFont) -> None:
+    """Cut, compress and format each subset of ``font`` once; every later document gets the same bytes."""
     face = font.face
 
     @lru_cache(maxsize=SUBSETS_KEPT)
@@ -153,6 +154,23 @@ def _reuse_subsets(font: TTFont) -> None:
 
     face.makeSubset = lambda subset: subset_of(tuple(subset))
     face.addSubsetObjects = add_reused_subset
+    add_objects = font.addObjects
+
+    def add_objects_with_reused_widths(doc: PDFDocument) -> None:
+        state = font.state.get(doc)
+        names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
+        add_objects(doc)
+        for name in names:
+            subset_font = doc.idToObject[name]
+            subset_font.Widths = _formatted_widths(tuple(subset_font.Widths.sequence))
+
+    font.addObjects = add_objects_with_reused_widths
+
+
+@lru_cache(maxsize=SUBSETS_KEPT)
+def _formatted_widths(widths: tuple[int, ...]) -> bytes:
+    """A subset's widths as the PDF array ReportLab writes (bytes are written as they are)."""
+    return cast(bytes, PDFArray(list(widths)).format(None))
 
 
 class _ReusedFlate:

@@ -16,6 +16,7 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.pathobject import PDFPathObject
 from reportlab.platypus import Flowable
 
 from handout.colours import Palette, palette_for
@@ -54,6 +55,23 @@ def _footer_note(note: str, script: Script, size: float, bold: bool) -> Flowable
     broken into lines once per language, and drawn for every clinic."""
     text = TextSetter(script)
     return text.paragraph(plain_run(note, bold), footer_style(text, size, bold))
+
+
+@lru_cache(maxsize=16)
+def qr_path(url: str, left: float, top: float) -> PDFPathObject:
+    """The dark modules of the QR code for ``url`` as one path, its top left corner at (left, top)."""
+    modules = qr_modules(url)
+    quiet = 4  # the blank border, in modules, that scanners need
+    box = QR_SIZE / (len(modules) + 2 * quiet)
+    path = PDFPathObject()
+    for row, cells in enumerate(modules):
+        column = 0
+        for dark, run in itertools.groupby(cells):
+            count = len(list(run))
+            if dark:
+                path.rect(left + (column + quiet) * box, top - (row + quiet + 1) * box, count * box, box)
+            column += count
+    return path
 
 
 def stack_height(flowables: list[Flowable], width: float) -> float:
@@ -173,20 +191,9 @@ class Page:
             self._draw_qr(canvas, self.clinic.website, top - GAP / 2)
 
     def _draw_qr(self, canvas: Canvas, url: str, top: float) -> None:
-        modules = qr_modules(url)
-        quiet = 4  # the blank border, in modules, that scanners need
-        box = QR_SIZE / (len(modules) + 2 * quiet)
         left = self.left if self.rtl else self.right - QR_SIZE
-        path = canvas.beginPath()
-        for row, cells in enumerate(modules):
-            column = 0
-            for dark, run in itertools.groupby(cells):
-                count = len(list(run))
-                if dark:
-                    path.rect(left + (column + quiet) * box, top - (row + quiet + 1) * box, count * box, box)
-                column += count
         canvas.setFillColor(black)
-        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.drawPath(qr_path(url, left, top), stroke=0, fill=1)
         style = self._footer_style(alignment=TA_LEFT if self.rtl else TA_RIGHT)
         label = self.text.paragraph(plain_run(self.handout.labels("Scan for more")), style)
         _, height = label.wrap(QR_LABEL_WIDTH, QR_SIZE)
