@@ -10,18 +10,16 @@ from __future__ import annotations
 import gc
 import importlib.util
 import unicodedata
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import cast
 
 from babel.core import get_global
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDocument
-from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
+from reportlab.pdfbase.ttfonts import TTFont
 
+from handout.embedding import reuse_subsets
 from handout.errors import NotFoundError
 from handout.loading import load_yaml, validate
 from handout.locales import babel_locale
@@ -117,7 +115,7 @@ def _registered(name: str, files: FontFiles) -> FontFamily:
     family = FontFamily(name, *_font_files(files))
     for face, path in ((family.regular, family.regular_file), (family.bold, family.bold_file)):
         font = TTFont(face, str(path))
-        _reuse_subsets(font)
+        reuse_subsets(font)
         pdfmetrics.registerFont(font)
     # <b> inside a paragraph switches to the bold face; there is no italic in a handout.
     for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):
@@ -127,64 +125,6 @@ def _registered(name: str, files: FontFiles) -> FontFamily:
     gc.collect()
     gc.freeze()
     return family
-
-
-# A batch embeds the same subsets of a font (the body's characters, see start_new_subsets) in the
-# handouts of every clinic: each is cut from the font file and compressed once. A subset is at most
-# a few hundred kB, mostly far less; the clinics' own small subsets pass through.
-SUBSETS_KEPT = 128
-
-
-def _reuse_subsets(font: TTFont) -> None:
-    """Cut, compress and format each subset of ``font`` once; every later document gets the same bytes."""
-    face = font.face
-
-    @lru_cache(maxsize=SUBSETS_KEPT)
-    def subset_of(codes: tuple[int, ...]) -> bytes:
-        return cast(bytes, TTFontFace.makeSubset(face, list(codes)))
-
-    add_subset_objects = face.addSubsetObjects
-
-    def add_reused_subset(doc: PDFDocument, name: str, subset: list[int]) -> object:
-        reference = add_subset_objects(doc, name, subset)
-        program = doc.idToObject[f"fontFile:{face.filename}({name})"]
-        if program.filters:
-            program.filters = [_REUSED_FLATE]
-        return reference
-
-    face.makeSubset = lambda subset: subset_of(tuple(subset))
-    face.addSubsetObjects = add_reused_subset
-    add_objects = font.addObjects
-
-    def add_objects_with_reused_widths(doc: PDFDocument) -> None:
-        state = font.state.get(doc)
-        names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
-        add_objects(doc)
-        for name in names:
-            subset_font = doc.idToObject[name]
-            subset_font.Widths = _formatted_widths(tuple(subset_font.Widths.sequence))
-
-    font.addObjects = add_objects_with_reused_widths
-
-
-@lru_cache(maxsize=SUBSETS_KEPT)
-def _formatted_widths(widths: tuple[int, ...]) -> bytes:
-    """A subset's widths as the PDF array ReportLab writes (bytes are written as they are)."""
-    return cast(bytes, PDFArray(list(widths)).format(None))
-
-
-class _ReusedFlate:
-    """ReportLab's Flate filter, with the compressed font programs kept: the same bytes come every time."""
-
-    pdfname = "FlateDecode"
-
-    @staticmethod
-    @lru_cache(maxsize=SUBSETS_KEPT)
-    def encode(program: bytes) -> bytes:
-        return zlib.compress(program)
-
-
-_REUSED_FLATE = _ReusedFlate()
 
 
 @cache
@@ -202,58 +142,3 @@ def missing_glyphs(text: str, family: FontFamily) -> tuple[str, ...]:
     return tuple(
         sorted({c for c in text if ord(c) not in covered and not c.isspace() and unicodedata.category(c) != "Cf"})
     )
-
-
-def start_new_subsets(doc: PDFDocument) -> None:
-    """Put characters assigned from now on in new subsets of every embedded font used so far.
-
-    The body of a handout is the same for every clinic and the header is not: with the
-    clinic's characters in subsets of their own, the body's subsets are the same bytes in
-    every clinic's PDF (see :func:`handout.render.render`).
-    """
-    for font in doc.delayedFonts:
-        state = font.state.get(doc) if isinstance(font, TTFont) else None
-        if state is not None and state.nextCode & 0xFF:
-            state.nextCode = (state.nextCode | 0xFF) + 1
-
-
-@dataclass(frozen=True)
-class FontUse:
-    """A font as drawing left it in one document: its name and, if embedded, the code each character got."""
-
-    name: str
-    internal_name: str
-    embedded: bool
-    assignments: dict[int, int] = field(default_factory=dict)
-    subsets: tuple[tuple[int, ...], ...] = ()
-    next_code: int = 0
-
-
-def fonts_used(doc: PDFDocument) -> tuple[FontUse, ...]:
-    """The fonts drawn with in ``doc`` so far, in the order they were first used."""
-    uses = []
-    for name, internal_name in doc.fontMapping.items():
-        font = pdfmetrics.getFont(name)
-        state = font.state.get(doc) if isinstance(font, TTFont) else None
-        if state is None:
-            uses.append(FontUse(name, internal_name, embedded=False))
-        else:
-            subsets = tuple(tuple(subset) for subset in state.subsets)
-            uses.append(FontUse(name, internal_name, True, dict(state.assignments), subsets, state.nextCode))
-    return tuple(uses)
-
-
-def use_fonts(doc: PDFDocument, uses: tuple[FontUse, ...]) -> None:
-    """Leave the fonts of ``doc``, which has used none yet, as drawing left them in another document."""
-    for use in uses:
-        font = pdfmetrics.getFont(use.name)
-        if not use.embedded:
-            doc.getInternalFontName(use.name)
-            continue
-        font.getSubsetInternalName(0, doc)  # registers the font under the document's next internal name
-        state = font.state[doc]
-        state.assignments = dict(use.assignments)
-        state.subsets = [list(subset) for subset in use.subsets]
-        state.nextCode = use.next_code
-    if list(doc.fontMapping.items()) != [(use.name, use.internal_name) for use in uses]:
-        raise AssertionError("fonts got other internal names than where they were drawn")

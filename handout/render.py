@@ -20,7 +20,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, Pag
 from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
 
 from handout.compose import Composer
-from handout.fonts import FontUse, fonts_used, start_new_subsets, use_fonts
+from handout.embedding import FontUse, fonts_used, start_new_subsets, use_fonts
 from handout.inline import plain
 from handout.page import GAP, Page, stack_height
 
