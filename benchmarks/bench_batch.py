@@ -43,7 +43,7 @@ def make_project(root: Path, clinics: int) -> tuple[Path, list[str]]:
         data = yaml.safe_load(sample.read_text(encoding="utf-8"))
         data["name"] = f"{data['name'].split(' of ')[0]} {index + 1}"
         data["languages"] = languages
-        clinic_id = f"{sample.stem}-{index + 1:04d}"
+        clinic_id = f"clinic-{index + 1:04d}"  # in id order the three brands alternate, as in a real roster
         (root / "clinics" / f"{clinic_id}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         if (REPO / "clinics" / sample.stem).is_dir():
             shutil.copytree(REPO / "clinics" / sample.stem, root / "clinics" / clinic_id)

@@ -325,10 +325,15 @@ def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
 
 
 def _groups(pending: list[tuple[Job, dict[str, str]]], size: int) -> Iterator[list[tuple[Job, dict[str, str]]]]:
-    """A clinic's jobs together, so a worker holds one clinic's logo at a time (fits are shared anyway)."""
-    ordered = sorted(pending, key=lambda item: item[0])
-    for start in range(0, len(ordered), size):
-        yield ordered[start : start + size]
+    for start in range(0, len(pending), size):
+        yield pending[start : start + size]
+
+
+def _in_drawing_order(pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> list[tuple[Job, dict[str, str]]]:
+    """A clinic's jobs together, so a worker holds one clinic's logo at a time, and clinics that look
+    alike (page size, colours, emergency number) one after the other, so a worker lays each
+    document out and draws its body once for all of them (see handout.render)."""
+    return sorted(pending, key=lambda item: (plan_.clinics.look(item[0].clinic), item[0]))
 
 
 def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchReport:
@@ -376,6 +381,7 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
     workers = request.jobs or os.cpu_count() or 1
     if not pending:
         return
+    pending = _in_drawing_order(pending, plan_)
     if workers == 1 or len(pending) == 1:
         worker = _Worker(setup, plan_)
         for job, inputs in pending:

@@ -29,6 +29,8 @@ class ClinicSource(Protocol):
 
     def languages(self, clinic_id: str) -> list[str]: ...
 
+    def look(self, clinic_id: str) -> tuple[str, ...]: ...
+
     def load(self, clinic_id: str) -> LoadedClinic: ...
 
     def fingerprint(self, clinic_id: str) -> str: ...
@@ -67,6 +69,14 @@ class _SchemaChecked:
     def languages(self, clinic_id: str) -> list[str]:
         clinic = self._validated(clinic_id)
         return list(clinic.languages) if isinstance(clinic, Clinic) else []
+
+    def look(self, clinic_id: str) -> tuple[str, ...]:
+        """What a clinic's page shares with other clinics' pages: page size, colours and emergency number."""
+        clinic = self._validated(clinic_id)
+        if not isinstance(clinic, Clinic):
+            return ()
+        colours = clinic.colors
+        return clinic.page_size, colours.primary, colours.secondary or "", clinic.emergency_number
 
     def problems(self) -> dict[str, str]:
         """Clinics that are not valid; a bad logo shows up when the clinic's handouts are built."""

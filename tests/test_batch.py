@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import signal
@@ -13,10 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import yaml
 from conftest import Run
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
+from handout.batch import BatchRequest, _in_drawing_order, plan
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
 from handout.resolve import load_content
 
@@ -105,6 +108,20 @@ def test_every_handout_has_a_thumbnail_of_its_page_and_a_lost_one_is_made_again(
     assert "1 built" in again.stdout
     assert [r["path"] for r in manifest(out) if r["status"] == "built"] == [lost]
     assert (out / thumbnail_path(lost)).is_file()
+
+
+def test_clinics_that_look_alike_are_built_one_after_the_other(project: Path) -> None:
+    """A roster in name order alternates brands; a worker gets alike clinics in a row, so it draws a
+    document's body once for all of them, and each clinic's jobs stay together."""
+    clinics = project.parent / "clinics"
+    riverside = yaml.safe_load((clinics / "riverside-family.yaml").read_text(encoding="utf-8"))
+    for index in range(4):
+        twin = dict(riverside, name=f"Clinic {index}", colors={"primary": ["#0B6E4F", "#5B2A86"][index % 2]})
+        (clinics / f"clinic-{index}.yaml").write_text(yaml.safe_dump(twin), encoding="utf-8")
+    planned = plan(BatchRequest(project, languages=["en", "es"], layouts=["standard"]))
+    pending = [(job, {}) for job in planned.jobs if job.clinic.startswith("clinic-")]
+    order = [job.clinic for job, _ in _in_drawing_order(pending, planned)]
+    assert [clinic for clinic, _ in itertools.groupby(order)] == ["clinic-0", "clinic-2", "clinic-1", "clinic-3"]
 
 
 def test_a_failing_clinic_does_not_stop_the_others(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
