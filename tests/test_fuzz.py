@@ -64,6 +64,7 @@ def test_generated_content_builds_or_fails_cleanly(tmp_path: Path, title: str, s
     }  # fmt: skip
     project = project_with(tmp_path, content)
     target = tmp_path / "fuzz.pdf"
+    target.unlink(missing_ok=True)  # hypothesis runs every example in the same tmp_path
     try:
         built = build_handout(project, BuildRequest("fuzz", "en", "riverside-family", layout, target))
     except HandoutError:
