@@ -11,7 +11,7 @@ import itertools
 from functools import cache, cached_property, lru_cache
 
 from reportlab.graphics.barcode import qrencoder
-from reportlab.lib.colors import HexColor, black, white
+from reportlab.lib.colors import Color, HexColor, black, white
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
@@ -50,9 +50,10 @@ def footer_style(text: TextSetter, size: float, bold: bool = False, **attributes
 
 
 @lru_cache(maxsize=256)
-def _footer_note(note: str, script: Script, size: float, bold: bool) -> Flowable:
+def _footer_note(note: str, script: Script, size: float, bold: bool, width: float) -> Flowable:
     """A footer line that is the same for every clinic (review date, sources, translation): made and
-    broken into lines once per language, and drawn for every clinic."""
+    broken into lines once per language and width (with or without a QR code beside it), and drawn
+    for every clinic."""
     text = TextSetter(script)
     return text.paragraph(plain_run(note, bold), footer_style(text, size, bold))
 
@@ -139,14 +140,14 @@ class Page:
             contact.append((SEPARATOR + self.clinic.website, False))
         reviewed = labels("Last reviewed: {date}", date=labels.date(handout.topic.review.last_reviewed))
         sources = "; ".join(source.title for source in handout.topic.sources)
-        size = self.layout.type.footer
+        size, width = self.layout.type.footer, self.footer_text_width
         paragraphs = [
             self.text.paragraph(contact, self._footer_style(), data=True),
-            _footer_note(f"{reviewed} {labels('Sources:')} {sources}", handout.script, size, bold=False),
+            _footer_note(f"{reviewed} {labels('Sources:')} {sources}", handout.script, size, False, width),
         ]
         note = self.translation_note()
         if note:
-            paragraphs.append(_footer_note(note, handout.script, size, bold=True))
+            paragraphs.append(_footer_note(note, handout.script, size, True, width))
         return paragraphs
 
     def translation_note(self) -> str:
@@ -230,22 +231,13 @@ class Page:
 
     @cached_property
     def _name_layout(self) -> tuple[float, bool, list[Flowable]]:
-        """The name's size, whether the address fits under it, and the blocks that print them.
-
-        The name never shrinks below MIN_NAME_SIZE while the address could make room: a long
-        name drops the address, which then goes to the footer.
-        """
+        """The name's size, whether the address fits under it, and the blocks that print them."""
         left, right = self._name_box
+        clinic, labels = self.clinic, self.handout.labels
+        system = labels("Part of {health_system}", health_system=clinic.health_system) if clinic.health_system else ""
         room = self.layout.header_height - 2 * self._header_pad
-        largest = self.layout.type.header * 1.25
-        for with_address, smallest in ((True, MIN_NAME_SIZE), (False, MIN_NAME_SIZE), (False, 6.0)):
-            size = largest
-            while size >= smallest:
-                blocks = self._clinic_blocks(size, with_address)
-                if sum(float(b.wrap(right - left, 1e6)[1]) for b in blocks) <= room:
-                    return size, with_address, blocks
-                size -= 0.5
-        return 6.0, False, self._clinic_blocks(6.0, False)
+        return _fitted_name(clinic.name, system, ", ".join(clinic.address), self.handout.script,
+                            self.palette.header_text, right - left, room, self.layout.type.header * 1.25)  # fmt: skip
 
     @property
     def address_in_header(self) -> bool:
@@ -294,18 +286,32 @@ class Page:
             self.text.paragraph(plain_run(self.clinic.phone), number, data=True),
         ]
 
-    def _clinic_blocks(self, size: float, with_address: bool) -> list[Flowable]:
-        colour, labels = self.palette.header_text, self.handout.labels
-        name = self.text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
-        small = self.text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2, textColor=colour)
-        details = []
-        if self.clinic.health_system:
-            details.append(labels("Part of {health_system}", health_system=self.clinic.health_system))
-        if with_address:
-            details.append(", ".join(self.clinic.address))
-        blocks = [self.text.paragraph(plain_run(self.clinic.name), name, data=True)]
+
+@lru_cache(maxsize=64)
+def _fitted_name(name: str, system: str, address: str, script: Script, colour: Color, width: float, room: float,
+                 largest: float) -> tuple[float, bool, list[Flowable]]:  # fmt: skip
+    """The clinic's name at the largest size that fits the header, with its health system and address.
+
+    The name never shrinks below MIN_NAME_SIZE while the address could make room: a long name
+    drops the address, which then goes to the footer. The same for every language that shares the
+    font and the health system's label, so kept.
+    """
+    text = TextSetter(script)
+
+    def blocks(size: float, with_address: bool) -> list[Flowable]:
+        name_style = text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
+        small = text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2, textColor=colour)
+        details = [part for part in (system, address if with_address else "") if part]
+        made = [text.paragraph(plain_run(name), name_style, data=True)]
         if details:
-            blocks.append(
-                self.text.paragraph(plain_run(SEPARATOR.join(details)), small, data=not self.clinic.health_system)
-            )
-        return blocks
+            made.append(text.paragraph(plain_run(SEPARATOR.join(details)), small, data=not system))
+        return made
+
+    for with_address, smallest in ((True, MIN_NAME_SIZE), (False, MIN_NAME_SIZE), (False, 6.0)):
+        size = largest
+        while size >= smallest:
+            made = blocks(size, with_address)
+            if sum(float(block.wrap(width, 1e6)[1]) for block in made) <= room:
+                return size, with_address, made
+            size -= 0.5
+    return 6.0, False, blocks(6.0, False)
