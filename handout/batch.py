@@ -383,14 +383,13 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
     workers = request.jobs or os.cpu_count() or 1
     if not pending:
         return
-    pending = _in_drawing_order(pending, plan_)
     if workers == 1 or len(pending) == 1:
         worker = _Worker(setup, plan_)
-        for job, inputs in pending:
+        for job, inputs in _in_drawing_order(pending, plan_):
             yield worker.build(job, inputs)
         return
     _inherited = (setup, plan_)
-    lanes = _lanes(pending, workers)
+    lanes = _worker_lanes(pending, workers, plan_)
     pools = [ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) for _ in lanes]
     futures: set[Future[list[Result]]] = set()
     try:
@@ -406,6 +405,13 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
         _inherited = None
+
+
+def _worker_lanes(
+    pending: list[tuple[Job, dict[str, str]]], workers: int, plan_: Plan
+) -> list[list[tuple[Job, dict[str, str]]]]:
+    """The jobs of each worker (see _lanes), each worker's in drawing order."""
+    return [_in_drawing_order(lane, plan_) for lane in _lanes(pending, workers)]
 
 
 LIGHT_FONTS = 4 * 1024 * 1024  # a family this small may be loaded by every worker

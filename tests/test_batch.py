@@ -19,7 +19,7 @@ from conftest import Run
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
-from handout.batch import BatchRequest, _in_drawing_order, plan
+from handout.batch import BatchRequest, _in_drawing_order, _worker_lanes, plan
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
 from handout.resolve import load_content
 
@@ -122,6 +122,11 @@ def test_clinics_that_look_alike_are_built_one_after_the_other(project: Path) ->
     pending = [(job, {}) for job in planned.jobs if job.clinic.startswith("clinic-")]
     order = [job.clinic for job, _ in _in_drawing_order(pending, planned)]
     assert [clinic for clinic, _ in itertools.groupby(order)] == ["clinic-0", "clinic-2", "clinic-1", "clinic-3"]
+    # Shared among workers by font family, each worker's jobs are still put in that order.
+    everything = plan(BatchRequest(project, layouts=["standard"]))
+    for lane in _worker_lanes([(job, {}) for job in everything.jobs], 2, everything):
+        runs = [clinic for clinic, _ in itertools.groupby(job.clinic for job, _ in lane)]
+        assert len(runs) == len(set(runs)), runs
 
 
 def test_a_failing_clinic_does_not_stop_the_others(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
