@@ -79,7 +79,14 @@ class _HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
             self.overflow += flowable.wrap(self.body_width, 1e6)[1]
 
 
-class _MeasuringFrame(Frame):  # type: ignore[misc]
+class _Frame(Frame):  # type: ignore[misc]
+    """A frame with no padding: the page's geometry already leaves the gaps."""
+
+    def __init__(self, x: float, y: float, width: float, height: float, id: str) -> None:
+        super().__init__(x, y, width, height, id=id, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+
+class _MeasuringFrame(_Frame):
     """A frame for trial layouts: it places each flowable and does not draw it."""
 
     def add(self, flowable: Flowable, canvas: Canvas, trySplit: int = 0) -> int:
@@ -92,11 +99,6 @@ class _MeasuringFrame(Frame):  # type: ignore[misc]
 
 def _not_drawn(*_: object, **__: object) -> None:
     pass
-
-
-def _frame(x: float, y: float, width: float, height: float, name: str, *, trial: bool = False) -> Frame:
-    kind = _MeasuringFrame if trial else Frame
-    return kind(x, y, width, height, id=name, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
 
 
 def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
@@ -112,16 +114,15 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     column_height = columns_top - columns_bottom
     if column_height <= 0:
         return Rendered(b"", 2, -column_height)
+    frame = _MeasuringFrame if trial else _Frame
     # The pinned frame comes before the columns so that text overflowing the columns never lands in it.
-    frames = [_frame(page.left, columns_top + GAP / 2, page.content_width, story.title_height, "title", trial=trial)]
+    frames = [frame(page.left, columns_top + GAP / 2, page.content_width, story.title_height, id="title")]
     flowables = [*story.title_block, FrameBreak()]
     if story.pinned:
-        frames.append(
-            _frame(page.left, page.body_bottom, page.content_width, story.pinned_height, "pinned", trial=trial)
-        )
+        frames.append(frame(page.left, page.body_bottom, page.content_width, story.pinned_height, id="pinned"))
         flowables += [*story.pinned, FrameBreak()]
     frames += [
-        _frame(page.column_left(i), columns_bottom, page.column_width, column_height, f"column-{i + 1}", trial=trial)
+        frame(page.column_left(i), columns_bottom, page.column_width, column_height, id=f"column-{i + 1}")
         for i in range(page.layout.columns)
     ]
     flowables += story.body
@@ -131,7 +132,7 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
         _bodies.move_to_end(body_key)
         flowables = [_DrawnBody(drawn[1])]
     # Whatever does not fit goes to a plain second page, only to be measured and reported.
-    spill = _frame(page.left, page.bottom, page.column_width, page.top - page.bottom, "overflow", trial=trial)
+    spill = frame(page.left, page.bottom, page.column_width, page.top - page.bottom, id="overflow")
     buffer = io.BytesIO()
     doc = _HandoutDoc(buffer, page.column_width, **_document_info(page))
     doc.keep_body = not trial and drawn is None
