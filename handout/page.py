@@ -264,7 +264,7 @@ class Page:
     def _draw_stack(canvas: Canvas, blocks: list[Flowable], left: float, width: float, bottom: float,
                     height: float) -> None:  # fmt: skip
         """Draw blocks one under the other, centred in the band's height."""
-        heights = [float(block.wrap(width, 1e6)[1]) for block in blocks]
+        heights = _heights(blocks, width)
         y = bottom + height / 2 + sum(heights) / 2
         for block, block_height in zip(blocks, heights, strict=True):
             y -= block_height
@@ -272,19 +272,29 @@ class Page:
 
     @cached_property
     def _phone_blocks(self) -> list[Flowable]:
+        """'Questions? Call' and the number, the number as large as the header's height allows."""
         size = self.layout.type.header
         alignment = TA_LEFT if self.rtl else TA_RIGHT
         colour = self.palette.header_text
-        label = self.text.style(
+        label_style = self.text.style(
             "phone-label", fontSize=size * 0.85, leading=size, textColor=colour, alignment=alignment
         )
-        number = self.text.style(
-            "phone", bold=True, fontSize=size * 1.35, leading=size * 1.5, textColor=colour, alignment=alignment
-        )
-        return [
-            self.text.paragraph(plain_run(self.handout.labels("Questions? Call")), label),
-            self.text.paragraph(plain_run(self.clinic.phone), number, data=True),
-        ]
+        label = self.text.paragraph(plain_run(self.handout.labels("Questions? Call")), label_style)
+        room = self.layout.header_height - 2 * self._header_pad
+        shrink = 1.0
+        while True:
+            style = self.text.style("phone", bold=True, fontSize=size * 1.35 * shrink, leading=size * 1.5 * shrink,
+                                    textColor=colour, alignment=alignment)  # fmt: skip
+            blocks = [label, self.text.paragraph(plain_run(self.clinic.phone), style, data=True)]
+            width = min(self.content_width / 3, max(natural_width(block) for block in blocks))
+            # A long number wraps in the third of the width it may take: smaller, it keeps to the header.
+            if sum(_heights(blocks, width)) <= room or shrink <= 0.65:
+                return blocks
+            shrink -= 0.05
+
+
+def _heights(blocks: list[Flowable], width: float) -> list[float]:
+    return [float(block.wrap(width, 1e6)[1]) for block in blocks]
 
 
 @lru_cache(maxsize=64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,12 +14,13 @@ import yaml
 import zxingcpp
 from conftest import REPO, Run, build_args
 from PIL import Image
+from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFontFace
 
 from handout import render as rendering
 from handout.compose import Composer
 from handout.fit import fit
-from handout.page import Page
+from handout.page import GAP, Page
 from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
 
 PROJECT = Project.at(REPO / "content.yaml")
@@ -76,6 +78,27 @@ def test_header_band_is_filled_with_the_brand_colour(
     assert share(image, band, primary) > 0.5
     # Outside the band, just above it, the page is white.
     assert share(image, (left, 0, image.width - right_margin, top - 2), (255, 255, 255)) > 0.99
+
+
+@pytest.mark.parametrize("layout", ["standard", "large-print"])
+def test_a_long_phone_number_stays_inside_the_header(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, layout: str
+) -> None:
+    """The longest phone number a clinic file allows: it wraps, and is made smaller rather than spill out."""
+    clinic = project.parent / "clinics" / "okafor-community.yaml"
+    phone = "+1 (555) 555-0100 555-0100 55"
+    text = clinic.read_text().replace('primary: "#14213D"', 'primary: "#F2C94C"')  # dark text shows on white
+    clinic.write_text(re.sub(r"(?m)^phone: .*$", f'phone: "{phone}"', text))
+    output = tmp_path / "long-phone.pdf"
+    result = cli(*build_args(TOPIC, "en", "okafor-community", output, layout, content=project))
+    assert result.exit_code == 0, result.output
+    assert phone.replace(" ", "") in PdfReader(output).pages[0].extract_text().replace(" ", "").replace("\n", "")
+    image = pdfium.PdfDocument(output)[0].render(scale=SCALE).to_pil().convert("RGB")
+    left, top, right_margin, bottom = header_box(layout)
+    right = image.width - right_margin
+    assert share(image, (left, 0, right, top - 2), (255, 255, 255)) == 1.0, "text above the header"
+    below = (left, bottom + 2, right, bottom + int(GAP * SCALE) - 2)  # the gap before the title
+    assert share(image, below, (255, 255, 255)) == 1.0, "text below the header"
 
 
 @pytest.mark.parametrize(
