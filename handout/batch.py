@@ -289,7 +289,7 @@ class _Worker:
         except HandoutError as error:
             return _failed(result, str(error))
         write_atomic(self.out / job.relative_path, rendered.pdf)
-        write_thumbnail(self.out, job.relative_path, rendered.pdf)
+        write_thumbnail(self.out, job.relative_path, rendered.pdf, rendered.body)
         result.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
         result.pages, result.body_size = rendered.pages, self.fits[key]
         result.warnings = warnings_for(handout, dt.date.today())

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import html
 import io
+import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
 import pypdfium2 as pdfium
+from PIL import Image
 
 from handout.locales import labels_for
 from handout.output import write_atomic
+from handout.render import BodyBand
 
 THUMBNAILS = ".thumbs"
 THUMBNAIL_WIDTH = 180
@@ -38,19 +42,64 @@ def thumbnail_path(relative_pdf: str) -> str:
     return f"{THUMBNAILS}/{relative_pdf.removesuffix('.pdf')}.jpg"
 
 
-def write_thumbnail(out: Path, relative_pdf: str, pdf: bytes) -> None:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        page = document[0]
-        image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
-        page.close()
-    finally:
-        document.close()  # pdfium's memory is its own: free it now, not when Python collects
+def write_thumbnail(out: Path, relative_pdf: str, pdf: bytes, body: BodyBand | None = None) -> None:
     target = out / thumbnail_path(relative_pdf)
     buffer = io.BytesIO()
     # JPEG: a tenth of PNG's encoding time and smaller; at this size the picture looks the same.
-    image.save(buffer, format="JPEG", quality=90, subsampling=0)  # 4:4:4 keeps coloured text crisp
+    thumbnail(pdf, body).save(buffer, format="JPEG", quality=90, subsampling=0)  # 4:4:4 keeps coloured text crisp
     write_atomic(target, buffer.getvalue())
+
+
+def thumbnail(pdf: bytes, body: BodyBand | None = None) -> Image.Image:
+    """The picture of a one-page PDF, THUMBNAIL_WIDTH pixels wide.
+
+    With ``body``, the body's band comes from the last page that drew the same body: pdfium then
+    draws only the header and footer, which skips most of the page's text.
+    """
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        image = _picture(page, body)
+        page.close()
+    finally:
+        document.close()  # pdfium's memory is its own: free it now, not when Python collects
+    return image
+
+
+def _picture(page: pdfium.PdfPage, body: BodyBand | None) -> Image.Image:
+    scale = THUMBNAIL_WIDTH / page.get_width()
+    height = math.ceil(page.get_height() * scale)
+    if body is None:
+        whole: Image.Image = page.render(scale=scale).to_pil()
+        return whole
+    # Whole rows of pixels inside the band: no stroke of the header or footer reaches them.
+    band_top = math.ceil((page.get_height() - body.top) * scale)
+    band_bottom = math.floor((page.get_height() - body.bottom) * scale)
+    key = (body.drawing, scale, band_top, band_bottom)
+    band = _bands.get(key)
+    if band is None:
+        image: Image.Image = page.render(scale=scale).to_pil()
+        _keep(key, image.crop((0, band_top, image.width, band_bottom)))
+        return image
+    _bands.move_to_end(key)
+    # pypdfium2 rounds a crop up to whole pixels: half a pixel less lands on the row wanted.
+    header = page.render(scale=scale, crop=(0, (height - band_top - 0.5) / scale, 0, 0)).to_pil()
+    footer = page.render(scale=scale, crop=(0, 0, 0, (band_bottom - 0.5) / scale)).to_pil()
+    composed = Image.new(header.mode, (header.width, height))
+    composed.paste(header, (0, 0))
+    composed.paste(band, (0, band_top))
+    composed.paste(footer, (0, band_bottom))
+    return composed
+
+
+BANDS_KEPT = 32  # about 100 kB each
+_bands: OrderedDict[tuple[int, float, int, int], Image.Image] = OrderedDict()
+
+
+def _keep(key: tuple[int, float, int, int], band: Image.Image) -> None:
+    _bands[key] = band
+    if len(_bands) > BANDS_KEPT:
+        _bands.popitem(last=False)
 
 
 def _href(relative: str) -> str:

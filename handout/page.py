@@ -260,6 +260,13 @@ class Page:
         left, right = self._name_box
         self._draw_stack(canvas, self._name_layout[2], left, right - left, bottom, height)
 
+    @property
+    def header_fits(self) -> bool:
+        """Whether the name and phone blocks stay inside the header band (a very long one may not)."""
+        left, right = self._name_box
+        stacks = ((self._phone_blocks, self._phone_width), (self._name_layout[2], right - left))
+        return all(sum(_heights(blocks, width)) <= self.layout.header_height for blocks, width in stacks)
+
     @staticmethod
     def _draw_stack(canvas: Canvas, blocks: list[Flowable], left: float, width: float, bottom: float,
                     height: float) -> None:  # fmt: skip

@@ -9,9 +9,10 @@ when fitting, so :func:`render` can be called once per candidate size.
 from __future__ import annotations
 
 import io
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from reportlab import rl_config
@@ -29,12 +30,29 @@ rl_config.useA85 = 0
 
 
 @dataclass(frozen=True)
+class BodyBand:
+    """The band of the page between header and footer, where only the body draws.
+
+    Pages with the same ``drawing`` look the same in this band, whichever clinic they are for.
+    Heights are in points from the bottom of the page.
+    """
+
+    drawing: int
+    bottom: float
+    top: float
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """A rendered handout: the PDF bytes (empty for a trial), its page count and how much did not fit."""
+    """A rendered handout: the PDF bytes (empty for a trial), its page count and how much did not fit.
+
+    ``body`` is set when the page's body is a kept drawing that other clinics' pages share.
+    """
 
     pdf: bytes
     pages: int
     overflow: float
+    body: BodyBand | None = None
 
 
 class _MeasuringCanvas(Canvas):  # type: ignore[misc]
@@ -150,10 +168,20 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     finally:
         doc.undo_edits()
     if doc.page == 1 and doc.drawn_body is not None:
-        _bodies[body_key] = (inputs, doc.drawn_body)
+        drawn = (inputs, doc.drawn_body)
+        _bodies[body_key] = drawn
         if len(_bodies) > STORIES_KEPT:
             _bodies.popitem(last=False)
-    return Rendered(b"" if trial else buffer.getvalue(), doc.page, doc.overflow)
+    if trial:
+        return Rendered(b"", doc.page, doc.overflow)
+    return Rendered(buffer.getvalue(), doc.page, doc.overflow, _band(page, drawn[1] if drawn else None))
+
+
+def _band(page: Page, body: _Body | None) -> BodyBand | None:
+    """The body's band, if the body is a kept drawing and the header's text stays in the header."""
+    if body is None or not page.header_fits:
+        return None
+    return BodyBand(body.drawing, page.body_bottom - GAP / 2, page.body_top + GAP / 2)
 
 
 def _chrome_in_front(page: Page) -> Callable[[Canvas, _HandoutDoc], None]:
@@ -187,12 +215,16 @@ class _Story:
     pinned_height: float
 
 
+_drawings = itertools.count(1)
+
+
 @dataclass(frozen=True)
 class _Body:
     """A page's body as drawn: its operators, and the fonts they use with the code of each character."""
 
     code: tuple[str, ...]
     fonts: tuple[FontUse, ...]
+    drawing: int = field(default_factory=lambda: next(_drawings))  # never reused, unlike an id()
 
 
 class _DrawnBody(Flowable):  # type: ignore[misc]

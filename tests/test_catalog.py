@@ -1,4 +1,5 @@
-"""The staff catalog in a real headless browser: loads cleanly, the filter works, every link opens a PDF."""
+"""The staff catalog: thumbnails show the page; in a real headless browser the page loads cleanly,
+the filter works and every link opens a PDF."""
 
 from __future__ import annotations
 
@@ -7,18 +8,64 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import pypdfium2 as pdfium
 import pytest
+import yaml
 from conftest import REPO, run_cli
+from PIL import Image, ImageChops
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from handout import catalog
+from handout.fit import fit
+from handout.page import Page
+from handout.render import Rendered, render
+from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
+
+TOPIC = "muscle-calcification"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
+@pytest.mark.parametrize("language", ["en", "ar", "zh-Hans"])
+def test_a_thumbnail_that_reuses_a_shared_body_is_the_page_pixel_for_pixel(
+    project: Path, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clinics that share a drawn body: the second's thumbnail takes the body's band from the
+    first's and has pdfium draw only its own header and footer."""
+    clinics = project.parent / "clinics"
+    twin = yaml.safe_load((clinics / "okafor-community.yaml").read_text(encoding="utf-8"))
+    twin.update(name="Okafor Twin Clinic", phone="(740) 555-0199")
+    (clinics / "okafor-twin.yaml").write_text(yaml.safe_dump(twin), encoding="utf-8")
+    scratch = Project.at(project)
+    content, layout = load_content(scratch.content_path), load_layout(scratch, "standard")
+
+    def made_for(clinic_id: str) -> Rendered:
+        page = Page(assemble(content, load_clinic(scratch, clinic_id), layout, TOPIC, language))
+        return render(page, fit(page).body_size)
+
+    first, second = made_for("okafor-community"), made_for("okafor-twin")
+    assert first.body is not None and second.body == first.body
+    assert whole_page(first.pdf) == catalog.thumbnail(first.pdf, first.body)
+    crops: list[object] = []
+    draw = pdfium.PdfPage.render
+    monkeypatch.setattr(pdfium.PdfPage, "render", lambda page, **k: crops.append(k.get("crop")) or draw(page, **k))
+    reused = catalog.thumbnail(second.pdf, second.body)
+    assert len(crops) == 2 and all(crops), "only the header and the footer should be drawn"
+    monkeypatch.undo()
+    assert ImageChops.difference(reused, whole_page(second.pdf)).getbbox() is None
+    assert ImageChops.difference(reused, whole_page(first.pdf)).getbbox() is not None, "the twin's own header"
+
+
+def whole_page(pdf: bytes) -> Image.Image:
+    page = pdfium.PdfDocument(pdf)[0]
+    image: Image.Image = page.render(scale=catalog.THUMBNAIL_WIDTH / page.get_width()).to_pil()
+    return image
+
+
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def catalog_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("catalog")
     result = run_cli("batch", "--content", REPO / "content.yaml", "--out", out, "--layouts", "standard",
                      "--jobs", "2")  # fmt: skip
@@ -45,8 +92,8 @@ def visible_items(browser: webdriver.Chrome) -> list[str]:
     return [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#handouts li") if item.is_displayed()]
 
 
-def test_page_loads_without_console_errors(browser: webdriver.Chrome, catalog: Path) -> None:
-    browser.get(catalog.as_uri())
+def test_page_loads_without_console_errors(browser: webdriver.Chrome, catalog_page: Path) -> None:
+    browser.get(catalog_page.as_uri())
     assert browser.title == "Patient handouts"
     errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
     assert not errors, errors
@@ -55,8 +102,8 @@ def test_page_loads_without_console_errors(browser: webdriver.Chrome, catalog: P
     assert images and all(browser.execute_script("return arguments[0].naturalWidth", i) > 0 for i in images[:6])
 
 
-def test_filter_narrows_the_list(browser: webdriver.Chrome, catalog: Path) -> None:
-    browser.get(catalog.as_uri())
+def test_filter_narrows_the_list(browser: webdriver.Chrome, catalog_page: Path) -> None:
+    browser.get(catalog_page.as_uri())
     everything = visible_items(browser)
     box = browser.find_element(By.ID, "filter")
     box.send_keys("spanish riverside")
@@ -69,12 +116,12 @@ def test_filter_narrows_the_list(browser: webdriver.Chrome, catalog: Path) -> No
     assert visible_items(browser) == []
 
 
-def test_every_link_opens_an_existing_pdf(browser: webdriver.Chrome, catalog: Path) -> None:
-    browser.get(catalog.as_uri())
+def test_every_link_opens_an_existing_pdf(browser: webdriver.Chrome, catalog_page: Path) -> None:
+    browser.get(catalog_page.as_uri())
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#handouts a")]
     assert links
     for link in links:
         assert link is not None
         path = Path(unquote(urlparse(link).path))
         assert path.suffix == ".pdf" and path.is_file(), link
-        assert path.is_relative_to(catalog.parent)
+        assert path.is_relative_to(catalog_page.parent)
