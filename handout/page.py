@@ -324,11 +324,21 @@ def _fitted_name(name: str, system: str, address: str, script: Script, colour: C
             made.append(text.paragraph(plain_run(SEPARATOR.join(details)), small, data=not system))
         return made
 
-    for with_address, smallest in ((True, MIN_NAME_SIZE), (False, MIN_NAME_SIZE), (False, 6.0)):
-        size = largest
-        while size >= smallest:
-            made = blocks(size, with_address)
-            if sum(float(block.wrap(width, 1e6)[1]) for block in made) <= room:
-                return size, with_address, made
-            size -= 0.5
+    def largest_fitting(with_address: bool, smallest: float) -> tuple[float, list[Flowable]] | None:
+        # A bisection over the half-point sizes: a stack only grows taller with the size.
+        sizes = [largest - step / 2 for step in range(int((largest - smallest) * 2) + 1)]
+        low, high, found = 0, len(sizes), None
+        while low < high:
+            middle = (low + high) // 2
+            made = blocks(sizes[middle], with_address)
+            if sum(_heights(made, width)) <= room:
+                found, high = (sizes[middle], made), middle
+            else:
+                low = middle + 1
+        return found
+
+    for with_address, smallest in ((True, MIN_NAME_SIZE), (False, 6.0)):
+        found = largest_fitting(with_address, smallest)
+        if found is not None:
+            return found[0], with_address, found[1]
     return 6.0, False, blocks(6.0, False)

@@ -1,0 +1,79 @@
+"""The header's text: the clinic's name at the largest size that fits, the address only if it fits too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+from reportlab.platypus import Flowable
+
+from handout.page import MIN_NAME_SIZE, SEPARATOR, Page
+from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
+
+TOPIC = "muscle-calcification"
+NAMES = [
+    "Okafor",
+    "Okafor Community Health Center",
+    "The Margaret and Samuel Okafor Community Health and Wellness Center of Greater Millbrook County",
+    "The Margaret and Samuel Okafor Community Health and Wellness Center of Greater Millbrook County, "
+    "Family Medicine, Pediatrics, Women's Health, Behavioral Health, Dental Care and Vision Services Annex",
+]
+
+
+def stack(blocks: list[Flowable], width: float) -> float:
+    return sum(float(block.wrap(width, 1e6)[1]) for block in blocks)
+
+
+def size_and_blocks(page: Page, size: float, with_address: bool) -> list[Flowable]:
+    """The header's name blocks at ``size``, made the way a page makes them, by a page for that size."""
+    clinic = page.clinic
+    name_style = page.text.style("name", bold=True, fontSize=size, leading=size * 1.15)
+    small = page.text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2)
+    system = page.handout.labels("Part of {health_system}", health_system=clinic.health_system)
+    details = SEPARATOR.join(part for part in (system, ", ".join(clinic.address) if with_address else "") if part)
+    return [page.text.paragraph([(clinic.name, True)], name_style, data=True),
+            page.text.paragraph([(details, False)], small)]  # fmt: skip
+
+
+@pytest.mark.parametrize("layout", ["standard", "large-print"])
+@pytest.mark.parametrize("language", ["en", "ar", "zh-Hans"])
+def test_the_name_gets_the_largest_size_that_fits_and_keeps_the_address_if_it_can(
+    project: Path, layout: str, language: str
+) -> None:
+    clinics = project.parent / "clinics"
+    okafor = yaml.safe_load((clinics / "okafor-community.yaml").read_text(encoding="utf-8"))
+    scratch = Project.at(project)
+    content, shape = load_content(scratch.content_path), load_layout(scratch, layout)
+    addresses_kept = []
+    for index, name in enumerate(NAMES):
+        (clinics / f"named-{index}.yaml").write_text(yaml.safe_dump(dict(okafor, name=name)), encoding="utf-8")
+        page = Page(assemble(content, load_clinic(scratch, f"named-{index}"), shape, TOPIC, language))
+        size, with_address, _ = page._name_layout
+        left, right = page._name_box
+        room = page.layout.header_height - 2 * page._header_pad
+        largest = page.layout.type.header * 1.25
+
+        def fits(at: float, address: bool, page: Page = page, width: float = right - left, room: float = room) -> bool:
+            return stack(size_and_blocks(page, at, address), width) <= room
+
+        assert fits(size, with_address), name
+        assert size == largest or not fits(size + 0.5, with_address), f"{name}: {size + 0.5} fits too"
+        # The address goes to the footer only when the name cannot keep MIN_NAME_SIZE beside it.
+        assert with_address == any(
+            fits(MIN_NAME_SIZE + k / 2, True) for k in range(int((largest - MIN_NAME_SIZE) * 2) + 1)
+        )
+        assert page.address_in_header == with_address and page.header_fits
+        addresses_kept.append(with_address)
+    assert addresses_kept[0], "a short name keeps the address beside it"
+    assert layout == "large-print" or not addresses_kept[-1], "the longest name leaves no room for the address"
+
+
+def test_the_shipped_clinics_fit_their_headers() -> None:
+    project = Project.at(REPO / "content.yaml")
+    content = load_content(project.content_path)
+    for clinic_id in project.clinic_ids():
+        for layout in project.layout_names():
+            page = Page(assemble(content, load_clinic(project, clinic_id), load_layout(project, layout), TOPIC, "en"))
+            assert page.header_fits, (clinic_id, layout)
