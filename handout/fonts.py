@@ -128,8 +128,10 @@ def _registered(name: str, files: FontFiles) -> FontFamily:
 
 
 @cache
-def _covered(face: str) -> frozenset[int]:
-    return frozenset(pdfmetrics.getFont(face).face.charToGlyph)
+def _covered(family: FontFamily) -> frozenset[int]:
+    """The characters both faces of the family have glyphs for."""
+    faces = [frozenset(pdfmetrics.getFont(face).face.charToGlyph) for face in (family.regular, family.bold)]
+    return faces[0] & faces[1]
 
 
 @lru_cache(maxsize=16_384)
@@ -138,7 +140,7 @@ def missing_glyphs(text: str, family: FontFamily) -> tuple[str, ...]:
 
     Cached: a batch checks the same document texts once per clinic.
     """
-    covered = _covered(family.regular) & _covered(family.bold)
+    covered = _covered(family)
     return tuple(
         sorted({c for c in text if ord(c) not in covered and not c.isspace() and unicodedata.category(c) != "Cf"})
     )

@@ -20,6 +20,7 @@ from handout.errors import NotFoundError
 CATALOGUE_DIR = Path(__file__).parent / "locales"
 
 
+@cache
 def babel_locale(language: str) -> Locale:
     return Locale.parse(language, sep="-")
 
