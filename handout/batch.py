@@ -220,10 +220,17 @@ def _load_state(out: Path) -> dict[Job, Result]:
 def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out: Path) -> Result | None:
     previous = state.get(job)
     fresh = previous and previous.status in ("built", "skipped") and previous.inputs == inputs
-    built = (out / job.relative_path).is_file() and (out / thumbnail_path(job.relative_path)).is_file()
+    built = (out / job.relative_path).is_file() and _not_empty(out / thumbnail_path(job.relative_path))
     if previous and fresh and built:
         return Result(**{**asdict(previous), "status": "skipped"})
     return None
+
+
+def _not_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 STALE_TEMPORARY_SECONDS = 600

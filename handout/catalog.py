@@ -47,7 +47,8 @@ def write_thumbnail(out: Path, relative_pdf: str, pdf: bytes, body: BodyBand | N
     buffer = io.BytesIO()
     # JPEG: a tenth of PNG's encoding time and smaller; at this size the picture looks the same.
     thumbnail(pdf, body).save(buffer, format="JPEG", quality=90, subsampling=0)  # 4:4:4 keeps coloured text crisp
-    write_atomic(target, buffer.getvalue())
+    # Not flushed to disk one by one (0.4 ms each): a thumbnail a power cut left empty is made again.
+    write_atomic(target, buffer.getvalue(), durable=False)
 
 
 def thumbnail(pdf: bytes, body: BodyBand | None = None) -> Image.Image:

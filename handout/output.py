@@ -8,15 +8,20 @@ from pathlib import Path
 from handout.errors import OutputError
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it into place."""
+def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it into place.
+
+    Durable, the data is on disk before the rename, so even a power cut leaves the old file or the
+    new one. Without it, a killed process still does, but a power cut may leave an empty file.
+    """
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with temporary.open("wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror}") from None
