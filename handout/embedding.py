@@ -114,17 +114,20 @@ def reuse_subsets(font: TTFont) -> None:
             program.filters = [_REUSED_FLATE]
         return reference
 
-    def add_objects_with_reused_widths(doc: PDFDocument) -> None:
+    def add_objects_with_reused_widths_and_maps(doc: PDFDocument) -> None:
         state = font.state.get(doc)
         names = [f"{state.internalName}+{n}" for n in range(len(state.subsets))] if state else []
         add_objects(doc)
         for name in names:
             subset_font = doc.idToObject[name]
             subset_font.Widths = _formatted(subset_font.Widths)
+            to_unicode = doc.idToObject[subset_font.ToUnicode.name]
+            if to_unicode.filters:
+                to_unicode.filters = [_REUSED_FLATE]
 
     face.makeSubset = make_subset
     face.addSubsetObjects = add_reused_subset
-    font.addObjects = add_objects_with_reused_widths  # ReportLab writes bytes as they are
+    font.addObjects = add_objects_with_reused_widths_and_maps  # ReportLab writes bytes as they are
 
 
 def _formatted(widths: PDFArray) -> bytes:
@@ -132,13 +135,14 @@ def _formatted(widths: PDFArray) -> bytes:
 
 
 class _ReusedFlate:
-    """ReportLab's Flate filter, with the compressed font programs kept: the same bytes come every time."""
+    """ReportLab's Flate filter, with the compressed font programs and character maps kept."""
 
     pdfname = "FlateDecode"
 
     @staticmethod
-    def encode(program: bytes) -> bytes:
-        return _programs.get(("flate", program), lambda: zlib.compress(program), extra=len(program))
+    def encode(stream: bytes | str) -> bytes:
+        data = stream.encode("utf-8") if isinstance(stream, str) else stream
+        return _programs.get(("flate", data), lambda: zlib.compress(data), extra=len(data))
 
 
 _REUSED_FLATE = _ReusedFlate()
