@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, _digester
+from reportlab.pdfbase.pdfdoc import PDFImageXObject, PDFObjectReference
 from reportlab.pdfgen.canvas import Canvas
 from svglib.svglib import svg2rlg
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 16_000_000
+# The logo prints at most 64 pt (0.9 inch) high: 600 pixels are over 650 dots per inch.
+PRINT_PIXELS_HIGH = 600
 
 
 class LogoProblem(Exception):
@@ -24,11 +27,55 @@ class LogoProblem(Exception):
 
 
 @dataclass(frozen=True)
+class EmbeddedImage:
+    """A PNG logo made into PDF image objects (compressed pixels, and alpha as a soft mask) once:
+    every handout of the clinic embeds the same objects, as ReportLab's drawImage would make them."""
+
+    name: str
+    image: PDFImageXObject
+    mask: PDFImageXObject | None
+
+    @classmethod
+    def of(cls, reader: ImageReader) -> EmbeddedImage:
+        pixels = reader.getRGBData()  # also splits off the alpha channel, as _dataA
+        alpha = reader._dataA
+        name = _digester(pixels + (alpha.getRGBData() if alpha else b"auto"))
+        image = PDFImageXObject(name, reader, mask="auto")
+        image.name = name
+        mask = image.__dict__.pop("_smask", None)
+        if mask is not None:
+            image.smask = PDFObjectReference(_xobject_name(mask.name))
+        return cls(name, image, mask)
+
+    def draw(self, canvas: Canvas, x: float, y: float, width: float, height: float) -> None:
+        doc = canvas._doc
+        registered = _xobject_name(self.name)
+        if registered not in doc.idToObject:
+            # A document marks the objects it registers: each gets its own shallow copies.
+            image = copy.copy(self.image)
+            doc.Reference(image, registered)
+            doc.addForm(self.name, image)
+            if self.mask is not None and _xobject_name(self.mask.name) not in doc.idToObject:
+                doc.Reference(copy.copy(self.mask), _xobject_name(self.mask.name))
+        canvas.saveState()
+        canvas.translate(x, y)
+        canvas.scale(width, height)
+        canvas._code.append(f"/{registered} Do")
+        canvas.restoreState()
+        canvas._formsinuse.append(self.name)
+        canvas._currentPageHasImages = 1
+
+
+def _xobject_name(name: str) -> str:
+    return f"FormXob.{name}"  # as PDFDocument.getXObjectName names it
+
+
+@dataclass(frozen=True)
 class Logo:
     path: Path
     width: float
     height: float
-    image: Any  # an ImageReader for PNG, a reportlab Drawing for SVG
+    image: Drawing | EmbeddedImage
 
     def draw(self, canvas: Canvas, x: float, y: float, max_width: float, max_height: float, font: str) -> float:
         """Draw the logo scaled into the box whose lower-left corner is (x, y); ``font`` is the page's font."""
@@ -43,7 +90,7 @@ class Logo:
             renderPDF.draw(self.image, canvas, 0, 0)
             canvas.restoreState()
         else:
-            canvas.drawImage(self.image, x, top, width, height, mask="auto")
+            self.image.draw(canvas, x, top, width, height)
         return width
 
 
@@ -81,13 +128,22 @@ def _read_png(path: Path, relative: str) -> Logo:
                     f"logo {relative} is {probe.width}x{probe.height} pixels: use an image under 4000x4000"
                 )
             probe.verify()
-        image = Image.open(path)
+        image: Image.Image = Image.open(path)
         image.load()
     except Image.DecompressionBombError:
         raise LogoProblem(f"logo {relative} has far too many pixels: use an image under 4000x4000") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise LogoProblem(f"logo {relative} is not a readable PNG image ({exc}): export it again") from None
-    return Logo(path, float(image.width), float(image.height), ImageReader(image))
+    if image.height > PRINT_PIXELS_HIGH:
+        image = _at_print_resolution(image)
+    return Logo(path, float(image.width), float(image.height), EmbeddedImage.of(ImageReader(image)))
+
+
+def _at_print_resolution(image: Image.Image) -> Image.Image:
+    """The image scaled down to PRINT_PIXELS_HIGH: more pixels would only make every handout bigger."""
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    width = max(1, round(image.width * PRINT_PIXELS_HIGH / image.height))
+    return image.convert("RGBA" if transparent else "RGB").resize((width, PRINT_PIXELS_HIGH), Image.Resampling.LANCZOS)
 
 
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
