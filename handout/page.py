@@ -49,6 +49,13 @@ def footer_style(text: TextSetter, size: float, bold: bool = False, **attributes
     )
 
 
+@lru_cache(maxsize=64)
+def _contact_line(contact: tuple[tuple[str, bool], ...], script: Script, size: float) -> Flowable:
+    """The clinic's name, phone, address and website: the same in every language that shares the font."""
+    text = TextSetter(script)
+    return text.paragraph(list(contact), footer_style(text, size), data=True)
+
+
 @lru_cache(maxsize=256)
 def _footer_note(note: str, script: Script, size: float, bold: bool, width: float) -> Flowable:
     """A footer line that is the same for every clinic (review date, sources, translation): made and
@@ -142,7 +149,7 @@ class Page:
         sources = "; ".join(source.title for source in handout.topic.sources)
         size, width = self.layout.type.footer, self.footer_text_width
         paragraphs = [
-            self.text.paragraph(contact, self._footer_style(), data=True),
+            _contact_line(tuple(contact), handout.script, size),
             _footer_note(f"{reviewed} {labels('Sources:')} {sources}", handout.script, size, False, width),
         ]
         note = self.translation_note()
@@ -300,6 +307,14 @@ class Page:
             shrink -= 0.05
 
 
+@lru_cache(maxsize=256)
+def _name_block(name: str, script: Script, colour: Color, size: float) -> Flowable:
+    """The clinic's name at one size: the same in every language that shares the font."""
+    text = TextSetter(script)
+    style = text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
+    return text.paragraph(plain_run(name), style, data=True)
+
+
 def _heights(blocks: list[Flowable], width: float) -> list[float]:
     return [float(block.wrap(width, 1e6)[1]) for block in blocks]
 
@@ -316,10 +331,9 @@ def _fitted_name(name: str, system: str, address: str, script: Script, colour: C
     text = TextSetter(script)
 
     def blocks(size: float, with_address: bool) -> list[Flowable]:
-        name_style = text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
         small = text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2, textColor=colour)
         details = [part for part in (system, address if with_address else "") if part]
-        made = [text.paragraph(plain_run(name), name_style, data=True)]
+        made = [_name_block(name, script, colour, size)]
         if details:
             made.append(text.paragraph(plain_run(SEPARATOR.join(details)), small, data=not system))
         return made
