@@ -15,6 +15,10 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml._yaml import CParser
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from handout.errors import InputError, Problem
 
@@ -50,15 +54,32 @@ class SourceFile:
         return Problem(self.path, pos.line, pos.column, message)
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(Composer, CParser, SafeConstructor, Resolver):
+    """libyaml's parser (ten times faster than PyYAML's own) under PyYAML's composer, which keeps
+    every node's position and lets an alias be refused before it is expanded."""
+
+    def __init__(self, text: str) -> None:
+        CParser.__init__(self, text)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                problem="aliases (*name) are not allowed: write the value out in full",
-                problem_mark=mark,
-            )
+            raise _Refused(self.line(), "aliases (*name) are not allowed: write the value out in full")
         return super().compose_node(parent, index)
+
+    def line(self) -> tuple[int, int]:
+        """Line and column of the next event, counted from 1."""
+        event = self.peek_event()
+        mark = event.start_mark if event is not None else None
+        return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+class _Refused(Exception):
+    def __init__(self, where: tuple[int, int], message: str) -> None:
+        super().__init__(message)
+        self.where, self.message = where, message
 
 
 def _position(node: yaml.Node) -> Position:
@@ -126,6 +147,17 @@ def _single(path: Path, message: str, line: int = 1, column: int = 1) -> InputEr
     return InputError([Problem(path, line, column, message)])
 
 
+def _found(what: str, text: str, line: int, column: int) -> str:
+    """What stands where the parser stopped, which libyaml's messages leave out."""
+    if "found" in what:
+        return ""
+    lines = text.splitlines()
+    if line > len(lines):
+        return ", but found the end of the file"
+    rest = lines[line - 1][column - 1 :]
+    return f", but found {rest[0]!r}" if rest and not rest[0].isspace() else ""
+
+
 def load_yaml(path: Path) -> SourceFile:
     """Parse one YAML file into plain data with positions; raise InputError on any problem."""
     text = _read_text(path)
@@ -144,12 +176,18 @@ def load_yaml(path: Path) -> SourceFile:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
-        raise _single(path, f"YAML syntax error: {what}", line, column) from None
+        if what.startswith("but ") and exc.context:  # "but found another document"
+            what = f"{exc.context}, {what}"
+        if "maximum nesting depth" in what:
+            raise _single(path, "lists or mappings are nested too deeply: flatten the file", line, 1) from None
+        raise _single(path, f"YAML syntax error: {what}{_found(what, text, line, column)}", line, column) from None
     except yaml.YAMLError as exc:
         raise _single(path, f"YAML syntax error: {exc}") from None
+    except _Refused as refused:
+        raise _single(path, f"YAML syntax error: {refused.message}", *refused.where) from None
     except RecursionError:
-        mark = loader.get_mark()
-        raise _single(path, "lists or mappings are nested too deeply: flatten the file", mark.line + 1, 1) from None
+        line, _ = loader.line()
+        raise _single(path, "lists or mappings are nested too deeply: flatten the file", line, 1) from None
     finally:
         loader.dispose()
     if builder.problems:

@@ -55,8 +55,25 @@ def test_oversized_and_multi_document_files(tmp_path: Path) -> None:
     big.write_bytes(b"a: " + b"x" * (3 * 1024 * 1024))
     with pytest.raises(InputError, match="the limit is"):
         load_yaml(big)
-    with pytest.raises(InputError, match="YAML syntax error"):
+    with pytest.raises(InputError, match="YAML syntax error: expected a single document in the stream, but found"):
         load_yaml(write(tmp_path, "a: 1\n---\nb: 2\n"))
+
+
+@pytest.mark.parametrize("depth", [500, 5000])
+def test_deep_nesting_is_one_clean_error(tmp_path: Path, depth: int) -> None:
+    """Deeper than Python's recursion allows, or than libyaml's own limit: the same message."""
+    with pytest.raises(InputError) as caught:
+        load_yaml(write(tmp_path, "a: 1\nb: " + "[" * depth + "]" * depth + "\n"))
+    (problem,) = caught.value.problems
+    assert problem.message == "lists or mappings are nested too deeply: flatten the file"
+    assert problem.line == 2
+
+
+def test_a_syntax_error_says_what_stands_where_the_parser_stopped(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml(write(tmp_path, "a: [1, 2 {\n"))
+    problem = caught.value.problems[0]
+    assert problem.message.endswith(", but found '{'") and (problem.line, problem.column) == (1, 10)
 
 
 def test_missing_file(tmp_path: Path) -> None:
