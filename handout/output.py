@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from handout.errors import OutputError
 
@@ -16,14 +18,24 @@ def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
     """
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as handle:
+        with _created(temporary) as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
         os.replace(temporary, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # not there, or its folder cannot exist
+            temporary.unlink()
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+        raise
+
+
+def _created(path: Path) -> BinaryIO:
+    """``path`` opened for writing, its folder made first if it does not exist yet."""
+    try:
+        return path.open("wb")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)  # only then: a batch writes thousands of files
+        return path.open("wb")
