@@ -1,11 +1,12 @@
 """Batch throughput, scaling, memory and no-change reruns, against Typst and WeasyPrint, in one run.
 
     .venv/bin/pip install typst weasyprint   # the peers; not dependencies of handout
-    .venv/bin/python benchmarks/bench_batch.py [--clinics 20] [--full]
+    .venv/bin/python benchmarks/bench_batch.py [--clinics 20] [--rounds 3] [--full]
 
 Builds a scratch project of N clinics, each offering every shipped language, and times:
 - `handout batch` with --jobs 1 and --jobs 2 (standard layout), handouts per second;
 - the same handouts from an equivalent Typst template with one reused typst.Compiler;
+  the three take turns for a few rounds, and the medians are compared;
 - WeasyPrint on a sample of the same handouts;
 - peak memory of a batch of 100 and 1,000 handouts (and 10,000 with --full);
 - a second run with nothing changed, for 1,000 handouts.
@@ -14,6 +15,7 @@ Builds a scratch project of N clinics, each offering every shipped language, and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
@@ -164,10 +166,19 @@ def bench_weasyprint(inputs: list[dict[str, str]], sample: int) -> float:
     return time.perf_counter() - start
 
 
+def median(times: list[float]) -> float:
+    return sorted(times)[len(times) // 2]
+
+
+def spread(times: list[float]) -> str:
+    return "[" + " ".join(f"{t:.2f}" for t in times) + "]"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clinics", type=int, default=20)
     parser.add_argument("--full", action="store_true", help="also measure memory at 10,000 handouts")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the throughput contest; medians are shown")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -175,16 +186,24 @@ def main() -> None:
         handouts = arguments.clinics * len(languages)
         print(f"matrix: {arguments.clinics} clinics x {len(languages)} languages x 1 topic, standard layout "
               f"= {handouts} handouts")  # fmt: skip
-        one, _ = run_batch(content, root / "out1", "--jobs", "1", "--force")
-        two, _ = run_batch(content, root / "out2", "--jobs", "2", "--force")
-        print(f"handout batch --jobs 1: {one:7.2f} s  {handouts / one:7.1f} handouts/s")
-        print(f"handout batch --jobs 2: {two:7.2f} s  {handouts / two:7.1f} handouts/s  (scaling {one / two:.2f}x)")
         inputs = typst_inputs(content, sorted((root / "clinics").glob("*.yaml")), languages)
-        try:
-            typst_time = bench_typst(inputs, root / "typst")
+        # Rounds take turns, so that a busy spell of the machine slows every contender alike.
+        ones, twos, typsts = [], [], []
+        for _ in range(arguments.rounds):
+            ones.append(run_batch(content, root / "out1", "--jobs", "1", "--force")[0])
+            twos.append(run_batch(content, root / "out2", "--jobs", "2", "--force")[0])
+            with contextlib.suppress(ImportError):
+                typsts.append(bench_typst(inputs, root / "typst"))
+        one, two = median(ones), median(twos)
+        print(f"(medians of {arguments.rounds} rounds; each round's times in brackets)")
+        print(f"handout batch --jobs 1: {one:7.2f} s  {handouts / one:7.1f} handouts/s  {spread(ones)}")
+        print(f"handout batch --jobs 2: {two:7.2f} s  {handouts / two:7.1f} handouts/s  {spread(twos)}  "
+              f"(scaling {one / two:.2f}x)")  # fmt: skip
+        if typsts:
+            typst_time = median(typsts)
             print(f"Typst, one reused Compiler: {typst_time:7.2f} s  {handouts / typst_time:7.1f} handouts/s  "
-                  f"(handout --jobs 2 is {typst_time / two:.2f}x Typst's throughput)")  # fmt: skip
-        except ImportError:
+                  f"{spread(typsts)}  (handout --jobs 2 is {typst_time / two:.2f}x Typst's throughput)")  # fmt: skip
+        else:
             print("Typst: not installed (pip install typst)")
         try:
             sample = 10
