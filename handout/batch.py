@@ -268,6 +268,7 @@ class _Worker:
         self.plan = planned or plan(BatchRequest(setup.content, setup.clinics))
         self.clinics: dict[str, LoadedClinic] = {}
         self.fits: dict[tuple[Any, ...], float] = {}
+        self.fit_hints: dict[tuple[Any, ...], float] = {}
 
     def clinic(self, clinic_id: str) -> LoadedClinic:
         """The clinic with its logo; only the last few are kept, so memory does not grow with the roster."""
@@ -288,7 +289,8 @@ class _Worker:
             key = (job.topic, job.language, job.layout, page.clinic.page_size, round(page.footer_height, 2),
                    handout.used_values())  # fmt: skip
             if key not in self.fits:
-                self.fits[key] = fit(page).body_size
+                like = key[:4]  # the same document on the same paper: the size it got is a good first guess
+                self.fits[key] = self.fit_hints[like] = fit(page, self.fit_hints.get(like)).body_size
             rendered = render(page, self.fits[key])
             verify(rendered.pdf)
         except InputError as error:

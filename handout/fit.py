@@ -24,21 +24,39 @@ def candidate_sizes(largest: float, smallest: float, step: float) -> list[float]
     return [*sizes, smallest]
 
 
-def fit(page: Page) -> Fit:
-    """Binary search over the candidate sizes with trial layouts; raise if even the smallest overflows."""
+def fit(page: Page, hint: float | None = None) -> Fit:
+    """Binary search over the candidate sizes with trial layouts; raise if even the smallest overflows.
+
+    ``hint`` is the size a like page got (the same document on a page whose footer is a little
+    taller or shorter): it is tried first, with the next size up, and is most often the answer.
+    """
     scale = page.layout.type
     sizes = candidate_sizes(scale.body_max, scale.body_min, scale.step)
-    smallest = render(page, sizes[-1], trial=True)
-    if smallest.pages > 1:
-        raise _does_not_fit(page, smallest.overflow)
-    low, high = 0, len(sizes) - 1  # sizes[high] is known to fit
+    low, high = 0, len(sizes) - 1  # once checked, sizes[high] is known to fit
+    known = False
+    if hint in sizes:
+        at = sizes.index(hint)
+        if _fits(page, hint):
+            if at == 0 or not _fits(page, sizes[at - 1]):
+                return Fit(hint)
+            low, high, known = 0, at - 1, True
+        else:
+            low = at + 1
+    if not known:
+        smallest = render(page, sizes[-1], trial=True)
+        if smallest.pages > 1:
+            raise _does_not_fit(page, smallest.overflow)
     while low < high:
         middle = (low + high) // 2
-        if render(page, sizes[middle], trial=True).pages == 1:
+        if _fits(page, sizes[middle]):
             high = middle
         else:
             low = middle + 1
     return Fit(sizes[high])
+
+
+def _fits(page: Page, size: float) -> bool:
+    return render(page, size, trial=True).pages == 1
 
 
 def _does_not_fit(page: Page, overflow: float) -> DoesNotFitError:
