@@ -9,11 +9,39 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from handout.cli import main
+from handout.fit import fit
+from handout.page import Page
+from handout.render import Rendered, render
+from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+TOPIC = "muscle-calcification"
+
+
+def add_twin(project: Path, changes: dict[str, str], of: str = "okafor-community", twin: str = "okafor-twin") -> None:
+    """Copy clinic ``of`` as ``twin`` with ``changes``; with the same look, the two share drawn bodies."""
+    clinics = project.parent / "clinics"
+    data = yaml.safe_load((clinics / f"{of}.yaml").read_text(encoding="utf-8"))
+    data.update(changes)
+    (clinics / f"{twin}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def renderer(project: Path, language: str, layout: str = "standard") -> Callable[[str], Rendered]:
+    """Renders the topic in ``language`` for a clinic, from one loaded project, as a batch worker does."""
+    scratch = Project.at(project)
+    content, shape = load_content(scratch.content_path), load_layout(scratch, layout)
+
+    def made_for(clinic_id: str) -> Rendered:
+        page = Page(assemble(content, load_clinic(scratch, clinic_id), shape, TOPIC, language))
+        return render(page, fit(page).body_size)
+
+    return made_for
 
 
 @dataclass

@@ -10,8 +10,7 @@ from urllib.parse import unquote, urlparse
 
 import pypdfium2 as pdfium
 import pytest
-import yaml
-from conftest import REPO, run_cli
+from conftest import REPO, add_twin, renderer, run_cli
 from PIL import Image, ImageChops
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -19,12 +18,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from handout import catalog
-from handout.fit import fit
-from handout.page import Page
-from handout.render import Rendered, render
-from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
 
-TOPIC = "muscle-calcification"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
@@ -34,17 +28,8 @@ def test_a_thumbnail_that_reuses_a_shared_body_is_the_page_pixel_for_pixel(
 ) -> None:
     """Two clinics that share a drawn body: the second's thumbnail takes the body's band from the
     first's and has pdfium draw only its own header and footer."""
-    clinics = project.parent / "clinics"
-    twin = yaml.safe_load((clinics / "okafor-community.yaml").read_text(encoding="utf-8"))
-    twin.update(name="Okafor Twin Clinic", phone="(740) 555-0199")
-    (clinics / "okafor-twin.yaml").write_text(yaml.safe_dump(twin), encoding="utf-8")
-    scratch = Project.at(project)
-    content, layout = load_content(scratch.content_path), load_layout(scratch, "standard")
-
-    def made_for(clinic_id: str) -> Rendered:
-        page = Page(assemble(content, load_clinic(scratch, clinic_id), layout, TOPIC, language))
-        return render(page, fit(page).body_size)
-
+    add_twin(project, {"name": "Okafor Twin Clinic", "phone": "(740) 555-0199"})
+    made_for = renderer(project, language)
     first, second = made_for("okafor-community"), made_for("okafor-twin")
     assert first.body is not None and second.body == first.body
     assert whole_page(first.pdf) == catalog.thumbnail(first.pdf, first.body)

@@ -10,18 +10,16 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-import yaml
 import zxingcpp
-from conftest import REPO, Run, build_args
+from conftest import REPO, Run, add_twin, build_args, renderer
 from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFontFace
 
 from handout import render as rendering
 from handout.compose import Composer
-from handout.fit import fit
-from handout.page import GAP, Page
-from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
+from handout.page import GAP
+from handout.resolve import Project, load_clinic, load_layout
 
 PROJECT = Project.at(REPO / "content.yaml")
 SCALE = 2.0  # pixels per point
@@ -181,16 +179,11 @@ def test_a_body_laid_out_for_one_clinic_is_drawn_unchanged_for_the_next(
     """Clinics with the same page size, colours and emergency number share the body's layout (as in
     a batch, which loads the content once): the second clinic's PDF must be byte for byte the one
     a fresh process makes."""
-    clinics = project.parent / "clinics"
-    twin = yaml.safe_load((clinics / "okafor-community.yaml").read_text(encoding="utf-8"))
-    twin.update(name="Okafor Ñandú Clinic of Greater Millbrook County", phone="(740) 555-0199")
-    (clinics / "okafor-twin.yaml").write_text(yaml.safe_dump(twin), encoding="utf-8")
-    scratch = Project.at(project)
-    content, layout = load_content(scratch.content_path), load_layout(scratch, "standard")
+    add_twin(project, {"name": "Okafor Ñandú Clinic of Greater Millbrook County", "phone": "(740) 555-0199"})
+    render_for = renderer(project, language)
 
     def made_for(clinic_id: str) -> bytes:
-        page = Page(assemble(content, load_clinic(scratch, clinic_id), layout, TOPIC, language))
-        return rendering.render(page, fit(page).body_size).pdf
+        return render_for(clinic_id).pdf
 
     made_for("okafor-community")
     compositions: list[object] = []
