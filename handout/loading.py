@@ -161,17 +161,16 @@ def _found(what: str, text: str, line: int, column: int) -> str:
 def load_yaml(path: Path) -> SourceFile:
     """Parse one YAML file into plain data with positions; raise InputError on any problem."""
     text = _read_text(path)
-    try:
-        loader = _StrictLoader(text)
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        raise _single(path, f"character U+{exc.character:04X} is not allowed in YAML: delete it", line) from None
+    loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise _single(path, "the file is empty: see README.md for what it must contain")
         builder = _TreeBuilder(loader, path)
         data = builder.build(root, ())
+    except yaml.reader.ReaderError as exc:
+        line = text.encode("utf-8")[: exc.position].count(b"\n") + 1  # libyaml counts bytes
+        raise _single(path, f"character U+{exc.character:04X} is not allowed in YAML: delete it", line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -76,6 +76,13 @@ def test_a_syntax_error_says_what_stands_where_the_parser_stopped(tmp_path: Path
     assert problem.message.endswith(", but found '{'") and (problem.line, problem.column) == (1, 10)
 
 
+def test_a_control_character_is_named_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml(write(tmp_path, "a: Málaga\nb: señal\x07\n"))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.message) == (2, "character U+0007 is not allowed in YAML: delete it")
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         load_yaml(tmp_path / "nope.yaml")
