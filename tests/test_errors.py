@@ -241,6 +241,16 @@ def test_unknown_names_are_clean_errors(
     assert expect in result.stderr
 
 
+def test_an_output_path_under_a_file_is_a_clean_error(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a folder", encoding="utf-8")
+    output = notes / "handout.pdf"
+    result = build(cli, project, output)
+    assert_clean_failure(result, output)
+    assert f"cannot write {output}: Not a directory" in result.stderr
+    assert notes.read_text(encoding="utf-8") == "not a folder"
+
+
 def test_every_problem_in_every_file_is_reported_at_once(
     cli: Callable[..., Run], project: Path, tmp_path: Path
 ) -> None:
