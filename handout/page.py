@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from functools import cache, cached_property, lru_cache
+from typing import Any
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import Color, HexColor, black, white
@@ -134,9 +135,6 @@ class Page:
 
     # ------------------------------------------------------------ footer
 
-    def _footer_style(self, bold: bool = False, **attributes: object) -> ParagraphStyle:
-        return footer_style(self.text, self.layout.type.footer, bold, **attributes)
-
     @cached_property
     def footer_paragraphs(self) -> list[Flowable]:
         handout, labels = self.handout, self.handout.labels
@@ -202,8 +200,10 @@ class Page:
         left = self.left if self.rtl else self.right - QR_SIZE
         canvas.setFillColor(black)
         canvas.drawPath(qr_path(url, left, top), stroke=0, fill=1)
-        style = self._footer_style(alignment=TA_LEFT if self.rtl else TA_RIGHT)
-        label = self.text.paragraph(plain_run(self.handout.labels("Scan for more")), style)
+        size = self.layout.type.footer
+        label = _block(self.handout.labels("Scan for more"), self.handout.script, "footer", fontSize=size,
+                       leading=size * 1.3, textColor=MUTED, spaceAfter=size * 0.3,
+                       alignment=TA_LEFT if self.rtl else TA_RIGHT)  # fmt: skip
         _, height = label.wrap(QR_LABEL_WIDTH, QR_SIZE)
         label_left = left + QR_SIZE if self.rtl else left - QR_LABEL_WIDTH
         label.drawOn(canvas, label_left, top - QR_SIZE / 2 - height / 2)
@@ -287,19 +287,17 @@ class Page:
     @cached_property
     def _phone_blocks(self) -> list[Flowable]:
         """'Questions? Call' and the number, the number as large as the header's height allows."""
-        size = self.layout.type.header
+        size, script = self.layout.type.header, self.handout.script
         alignment = TA_LEFT if self.rtl else TA_RIGHT
         colour = self.palette.header_text
-        label_style = self.text.style(
-            "phone-label", fontSize=size * 0.85, leading=size, textColor=colour, alignment=alignment
-        )
-        label = self.text.paragraph(plain_run(self.handout.labels("Questions? Call")), label_style)
+        label = _block(self.handout.labels("Questions? Call"), script, "phone-label", fontSize=size * 0.85,
+                       leading=size, textColor=colour, alignment=alignment)  # fmt: skip
         room = self.layout.header_height - 2 * self._header_pad
         shrink = 1.0
         while True:
-            style = self.text.style("phone", bold=True, fontSize=size * 1.35 * shrink, leading=size * 1.5 * shrink,
-                                    textColor=colour, alignment=alignment)  # fmt: skip
-            blocks = [label, self.text.paragraph(plain_run(self.clinic.phone), style, data=True)]
+            number = _block(self.clinic.phone, script, "phone", bold=True, data=True, fontSize=size * 1.35 * shrink,
+                            leading=size * 1.5 * shrink, textColor=colour, alignment=alignment)  # fmt: skip
+            blocks = [label, number]
             width = min(self.content_width / 3, max(natural_width(block) for block in blocks))
             # A long number wraps in the third of the width it may take: smaller, it keeps to the header.
             if sum(_heights(blocks, width)) <= room or shrink <= 0.65:
@@ -307,16 +305,20 @@ class Page:
             shrink -= 0.05
 
 
-@lru_cache(maxsize=256)
-def _name_block(name: str, script: Script, colour: Color, size: float) -> Flowable:
-    """The clinic's name at one size: the same in every language that shares the font."""
-    text = TextSetter(script)
-    style = text.style("name", bold=True, fontSize=size, leading=size * 1.15, textColor=colour)
-    return text.paragraph(plain_run(name), style, data=True)
+@lru_cache(maxsize=1024)
+def _block(text: str, script: Script, name: str, bold: bool = False, data: bool = False, **style: Any) -> Flowable:
+    """A short paragraph of the header or footer, made once and drawn on every page that prints it: a
+    label for every clinic, a clinic's name or phone number in every language that shares the font."""
+    setter = TextSetter(script)
+    return setter.paragraph(plain_run(text), setter.style(name, bold=bold, **style), data=data)
 
 
 def _heights(blocks: list[Flowable], width: float) -> list[float]:
     return [float(block.wrap(width, 1e6)[1]) for block in blocks]
+
+
+NAME_SIZES_KEPT = 4096
+_name_sizes: dict[tuple[object, ...], float] = {}
 
 
 @lru_cache(maxsize=64)
@@ -328,27 +330,37 @@ def _fitted_name(name: str, system: str, address: str, script: Script, colour: C
     drops the address, which then goes to the footer. The same for every language that shares the
     font and the health system's label, so kept.
     """
-    text = TextSetter(script)
 
     def blocks(size: float, with_address: bool) -> list[Flowable]:
-        small = text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2, textColor=colour)
-        details = [part for part in (system, address if with_address else "") if part]
-        made = [_name_block(name, script, colour, size)]
+        details = SEPARATOR.join(part for part in (system, address if with_address else "") if part)
+        made = [_block(name, script, "name", bold=True, data=True, fontSize=size, leading=size * 1.15,
+                       textColor=colour)]  # fmt: skip
         if details:
-            made.append(text.paragraph(plain_run(SEPARATOR.join(details)), small, data=not system))
+            made.append(_block(details, script, "detail", data=not system, fontSize=size * 0.7,
+                               leading=size * 0.7 * 1.2, textColor=colour))  # fmt: skip
         return made
 
     def largest_fitting(with_address: bool, smallest: float) -> tuple[float, list[Flowable]] | None:
-        # A bisection over the half-point sizes: a stack only grows taller with the size.
+        # A bisection over the half-point sizes: a stack only grows taller with the size. The size the
+        # name got in another language (another phone label beside it, another health system label
+        # under it) is tried first, then the next one up.
         sizes = [largest - step / 2 for step in range(int((largest - smallest) * 2) + 1)]
+        like = (name, address, script, colour, room, largest, with_address)
+        hint = _name_sizes.get(like)
+        probes = [sizes.index(hint), sizes.index(hint) - 1] if hint in sizes else []
         low, high, found = 0, len(sizes), None
         while low < high:
-            middle = (low + high) // 2
+            probes = [probe for probe in probes if low <= probe < high]
+            middle = probes.pop(0) if probes else (low + high) // 2
             made = blocks(sizes[middle], with_address)
             if sum(_heights(made, width)) <= room:
                 found, high = (sizes[middle], made), middle
             else:
                 low = middle + 1
+        if found is not None:
+            if len(_name_sizes) >= NAME_SIZES_KEPT:
+                _name_sizes.clear()
+            _name_sizes[like] = found[0]
         return found
 
     for with_address, smallest in ((True, MIN_NAME_SIZE), (False, 6.0)):
