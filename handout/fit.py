@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass
 
 from handout.errors import DoesNotFitError
@@ -42,10 +44,8 @@ def fit(page: Page, hint: float | None = None) -> Fit:
             low, high, known = 0, at - 1, True
         else:
             low = at + 1
-    if not known:
-        smallest = render(page, sizes[-1], trial=True)
-        if smallest.pages > 1:
-            raise _does_not_fit(page, smallest.overflow)
+    if not known and not _fits(page, sizes[-1]):
+        raise _does_not_fit(page)
     while low < high:
         middle = (low + high) // 2
         if _fits(page, sizes[middle]):
@@ -59,12 +59,37 @@ def _fits(page: Page, size: float) -> bool:
     return render(page, size, trial=True).pages == 1
 
 
-def _does_not_fit(page: Page, overflow: float) -> DoesNotFitError:
-    handout = page.handout
-    lines = max(1, round(overflow / (page.layout.type.body_min * page.layout.type.leading)))
+def shortfall(page: Page, size: float) -> float:
+    """How much taller each column would have to be for the handout to fit at ``size``, to a point."""
+    if _fits(page, size):
+        return 0.0
+    short, enough = 0.0, 8.0  # in points; the answer lies between them
+    while not _fits(_taller(page, enough), size):
+        short, enough = enough, enough * 2
+        if enough > page.height:
+            return enough
+    while enough - short > 1:
+        middle = (short + enough) / 2
+        short, enough = (short, middle) if _fits(_taller(page, middle), size) else (middle, enough)
+    return enough
+
+
+def _taller(page: Page, extra: float) -> Page:
+    """The page with its footer moved down by ``extra`` points: its columns are that much taller."""
+    taller = copy.copy(page)
+    taller.bottom -= extra
+    return taller
+
+
+def _does_not_fit(page: Page) -> DoesNotFitError:
+    handout, scale = page.handout, page.layout.type
+    short = shortfall(page, scale.body_min)
+    # The columns are filled one after the other: a line cut anywhere gives every column one line's height.
+    lines = max(1, math.ceil(short * page.layout.columns / (scale.body_min * scale.leading) - 0.05))
     return DoesNotFitError(
         f"topic '{handout.topic.id}' in '{handout.language}' does not fit on one page with layout "
         f"'{handout.layout.name}' ({page.clinic.page_size}) even at the smallest body size "
-        f"{page.layout.type.body_min:g} pt: it is about {overflow / 72 * 25.4:.0f} mm (~{lines} lines) too long. "
-        f"Shorten the text of this language: {handout.content_file}:{handout.document_line}"
+        f"{scale.body_min:g} pt: it is about {lines} line{'s' if lines > 1 else ''} too long (each column "
+        f"needs {short / 72 * 25.4:.0f} mm more). Shorten the text of this language: "
+        f"{handout.content_file}:{handout.document_line}"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from conftest import REPO
 
 from handout import fit as fitting
 from handout.errors import DoesNotFitError
-from handout.fit import candidate_sizes, fit
+from handout.fit import candidate_sizes, fit, shortfall
 from handout.page import Page
 from handout.render import render
 from handout.resolve import Project, resolve
@@ -69,5 +70,25 @@ def test_overflow_at_the_minimum_is_an_error(project: Path) -> None:
     )
     page = Page(resolve(Project.at(project), "muscle-calcification", "en", "riverside-family", "standard"))
     for hint in (None, 30.0):
-        with pytest.raises(DoesNotFitError, match=r"about \d+ mm \(~\d+ lines\) too long"):
+        with pytest.raises(DoesNotFitError, match=r"about \d+ lines too long \(each column needs \d+ mm more\)"):
             fit(page, hint)
+
+
+@pytest.mark.parametrize("clinic", ["riverside-family", "costa-azul", "okafor-community"])
+def test_the_shortfall_is_what_the_columns_lack(project: Path, clinic: str) -> None:
+    """A coordinator shortens the text by what the message says: the measure must be the page's, not a guess."""
+    layout = project.parent / "layouts" / "standard.yaml"
+    layout.write_text(  # at 13 pt only English fits: the test does not depend on how long the text is
+        layout.read_text().replace("body_max: 14", "body_max: 13").replace("body_min: 12", "body_min: 13")
+    )
+    page = Page(resolve(Project.at(project), "muscle-calcification", "es", clinic, "standard"))
+    short = shortfall(page, 13)
+    assert 1 < short < page.height / 2
+    taller, not_enough = copy.copy(page), copy.copy(page)
+    taller.bottom -= short
+    not_enough.bottom -= short - 1.5
+    assert render(taller, 13, trial=True).pages == 1
+    assert render(not_enough, 13, trial=True).pages > 1
+    lines = round(short * 2 / (13 * 1.25) + 0.45)
+    with pytest.raises(DoesNotFitError, match=rf"about {lines} lines? too long"):
+        fit(page)
