@@ -148,7 +148,7 @@ class Page:
         size, width = self.layout.type.footer, self.footer_text_width
         paragraphs = [
             _contact_line(tuple(contact), handout.script, size),
-            _footer_note(f"{reviewed} {labels('Sources:')} {sources}", handout.script, size, False, width),
+            _footer_note(f"{reviewed}{SEPARATOR}{labels('Sources:')} {sources}", handout.script, size, False, width),
         ]
         note = self.translation_note()
         if note:
