@@ -18,7 +18,7 @@ from reportlab.lib.colors import HexColor
 from handout.colours import contrast_ratio, palette_for
 from handout.compose import TEXT
 from handout.errors import HandoutError
-from handout.fit import fit
+from handout.fit import fit, height_needed
 from handout.fonts import script_code, script_for
 from handout.page import Page
 from handout.readability import body_text, measure, style_notes, words_per_sentence
@@ -251,12 +251,30 @@ def _layout(content: LoadedContent, topic: Topic, clinics: list[LoadedClinic],
             for layout in layouts:
                 where = (*_topic_path(content, topic), "documents", language)
                 try:
-                    size = fit(Page(assemble(content, clinic, layout, topic.id, language))).body_size
+                    page = Page(assemble(content, clinic, layout, topic.id, language))
+                    size = fit(page).body_size
                 except HandoutError as error:
                     yield _finding(content, where, "error", "layout", topic.id, language, str(error))
                     continue
                 yield _finding(content, where, "info", "layout", topic.id, language,
                                f"{clinic.id}, {layout.name}: body {size:g} pt")  # fmt: skip
+                tight = _tight_fit(page, size)
+                if tight:
+                    yield _finding(content, where, "warning", "layout", topic.id, language, tight)
+
+
+def _tight_fit(page: Page, size: float) -> str:
+    """At the smallest size, less room to spare than a line of text: another clinic's longer name, address or
+    website, which take more lines in the footer, may push the text onto a second page."""
+    scale = page.layout.type
+    if size > scale.body_min:
+        return ""
+    spare = -height_needed(page, size)
+    if spare >= scale.body_min * scale.leading:
+        return ""
+    return (f"{page.handout.clinic.id}, {page.handout.layout.name}: fits only at the smallest size, "
+            f"{spare / 72 * 25.4:.0f} mm to spare: a clinic with a longer name, address or website may not fit; "
+            "shorten this language by a line or two")  # fmt: skip
 
 
 def _clinic_languages(project: Project, content: LoadedContent) -> Iterator[Finding]:

@@ -59,16 +59,16 @@ def _fits(page: Page, size: float) -> bool:
     return render(page, size, trial=True).pages == 1
 
 
-def shortfall(page: Page, size: float) -> float:
-    """How much taller each column would have to be for the handout to fit at ``size``, to a point."""
-    if _fits(page, size):
-        return 0.0
-    short, enough = 0.0, 8.0  # in points; the answer lies between them
-    while not _fits(_taller(page, enough), size):
-        short, enough = enough, enough * 2
-        if enough > page.height:
-            return enough
-    while enough - short > 1:
+def height_needed(page: Page, size: float) -> float:
+    """How much taller each column must be for the handout to fit at ``size``, to a point; negative when it
+    fits with room to spare (the columns could be that much shorter)."""
+    fitting = _fits(page, size)
+    step = -8.0 if fitting else 8.0  # in points: look for the other side, doubling the distance
+    known = 0.0
+    while _fits(_taller(page, known + step), size) == fitting and abs(step) < page.height:
+        known, step = known + step, step * 2
+    short, enough = sorted((known, known + step))
+    while enough - short > 1:  # short does not fit, enough does
         middle = (short + enough) / 2
         short, enough = (short, middle) if _fits(_taller(page, middle), size) else (middle, enough)
     return enough
@@ -83,7 +83,7 @@ def _taller(page: Page, extra: float) -> Page:
 
 def _does_not_fit(page: Page) -> DoesNotFitError:
     handout, scale = page.handout, page.layout.type
-    short = shortfall(page, scale.body_min)
+    short = height_needed(page, scale.body_min)
     # The columns are filled one after the other: a line cut anywhere gives every column one line's height.
     lines = max(1, math.ceil(short * page.layout.columns / (scale.body_min * scale.leading) - 0.05))
     return DoesNotFitError(

@@ -127,3 +127,32 @@ def test_layout_overflow_is_an_error(cli: Callable[..., Run], project: Path) -> 
     assert code == 1
     assert any(f["check"] == "layout" and f["severity"] == "error" and "does not fit" in str(f["message"])
                for f in found)  # fmt: skip
+
+
+def test_a_language_that_fits_with_too_little_room_to_spare_is_a_warning(cli: Callable[..., Run],
+                                                                          project: Path) -> None:  # fmt: skip
+    """A longer name, address or website takes another footer line: text that only just fits would then not."""
+    from handout.fit import fit, height_needed
+    from handout.page import Page
+    from handout.resolve import Project, resolve
+
+    layout = project.parent / "layouts" / "standard.yaml"
+    scale = layout.read_text().replace("body_max: 14", "body_max: 12")
+    page = Page(resolve(Project.at(project), "muscle-calcification", "en", "riverside-family", "standard"))
+    spare = -height_needed(page, fit(page).body_size)
+
+    def english_findings(bottom_margin: float) -> tuple[int, list[dict[str, object]]]:
+        layout.write_text(scale.replace("bottom: 24", f"bottom: {24 + bottom_margin:g}"))
+        code, found = findings(cli, project, "--strict")
+        return code, [f for f in found if f["language"] == "en" and f["check"] == "layout"]
+
+    code, english = english_findings(spare - 20)  # 20 pt, more than a line of 12 pt text, to spare
+    assert not [f for f in english if f["severity"] != "info"]
+    code, english = english_findings(spare - 5)
+    tight = [f for f in english if f["severity"] == "warning"]
+    assert code == 1 and tight, english
+    assert all("fits only at the smallest size" in str(f["message"]) for f in tight)
+    assert any(str(f["message"]).startswith("riverside-family, standard: ") for f in tight)
+    assert tight[0]["line"] == next(
+        n for n, row in enumerate(project.read_text().splitlines(), 1) if row == "      en:"
+    )

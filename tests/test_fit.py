@@ -10,7 +10,7 @@ from conftest import REPO
 
 from handout import fit as fitting
 from handout.errors import DoesNotFitError
-from handout.fit import candidate_sizes, fit, shortfall
+from handout.fit import candidate_sizes, fit, height_needed
 from handout.page import Page
 from handout.render import render
 from handout.resolve import Project, resolve
@@ -82,7 +82,7 @@ def test_the_shortfall_is_what_the_columns_lack(project: Path, clinic: str) -> N
         layout.read_text().replace("body_max: 14", "body_max: 13").replace("body_min: 12", "body_min: 13")
     )
     page = Page(resolve(Project.at(project), "muscle-calcification", "es", clinic, "standard"))
-    short = shortfall(page, 13)
+    short = height_needed(page, 13)
     assert 1 < short < page.height / 2
     taller, not_enough = copy.copy(page), copy.copy(page)
     taller.bottom -= short
@@ -92,3 +92,16 @@ def test_the_shortfall_is_what_the_columns_lack(project: Path, clinic: str) -> N
     lines = round(short * 2 / (13 * 1.25) + 0.45)
     with pytest.raises(DoesNotFitError, match=rf"about {lines} lines? too long"):
         fit(page)
+
+
+@pytest.mark.parametrize(("language", "clinic"), [("en", "riverside-family"), ("tl", "costa-azul")])
+def test_the_room_to_spare_is_measured_too(language: str, clinic: str) -> None:
+    page = Page(resolve(Project.at(REPO / "content.yaml"), "muscle-calcification", language, clinic, "standard"))
+    size = fit(page).body_size
+    spare = -height_needed(page, size)
+    assert spare >= 0
+    shorter, too_short = copy.copy(page), copy.copy(page)
+    shorter.bottom += spare
+    too_short.bottom += spare + 1.5
+    assert render(shorter, size, trial=True).pages == 1
+    assert render(too_short, size, trial=True).pages > 1
