@@ -13,7 +13,7 @@ from handout.errors import DoesNotFitError
 from handout.fit import candidate_sizes, fit, height_needed
 from handout.page import Page
 from handout.render import render
-from handout.resolve import Project, resolve
+from handout.resolve import Project, load_content, resolve
 
 
 def test_candidate_sizes() -> None:
@@ -105,3 +105,20 @@ def test_the_room_to_spare_is_measured_too(language: str, clinic: str) -> None:
     too_short.bottom += spare + 1.5
     assert render(shorter, size, trial=True).pages == 1
     assert render(too_short, size, trial=True).pages > 1
+
+
+def test_every_shipped_language_fits_a_clinic_with_a_long_name_and_a_website(project: Path) -> None:
+    """A real clinic's name is often long: it wraps the footer's contact line to a second line, and the
+    shipped text must still fit a letter page beside the QR code, in every language."""
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    long_name = "name: Valley Health Partners Riverside Family Medicine and Women's Health Center"
+    clinic.write_text(clinic.read_text().replace("name: Riverside Family Clinic", long_name))
+    scratch = Project.at(project)
+    taller_footer = None
+    for language in load_content(scratch.content_path).content.topics[0].documents:
+        page = Page(resolve(scratch, "muscle-calcification", language, "riverside-family", "standard"))
+        assert render(page, fit(page).body_size).pages == 1, language
+        taller_footer = taller_footer or page.footer_height
+    shipped = Page(resolve(Project.at(REPO / "content.yaml"), "muscle-calcification", "en", "riverside-family",
+                           "standard"))  # fmt: skip
+    assert taller_footer and taller_footer > shipped.footer_height + 5, "the long name takes another footer line"
