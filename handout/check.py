@@ -157,10 +157,10 @@ def _translations(content: LoadedContent, topic: Topic, require_reviewed: bool) 
 
 def _glyphs(content: LoadedContent, topic: Topic) -> Iterator[Finding]:
     for language, document in topic.documents.items():
-        family = script_for(language).family
+        script = script_for(language)
         where = (*_topic_path(content, topic), "documents", language)
-        for path, char in unprintable(document, family, SAMPLE_VALUES):
-            message = f"character {char!r} (U+{ord(char):04X}) has no glyph in {family.name}"
+        for path, char in unprintable(document, script, SAMPLE_VALUES):
+            message = f"character {char!r} (U+{ord(char):04X}) has no glyph in {script.family.name}"
             yield _finding(content, (*where, *path), "error", "glyphs", topic.id, language, message)
 
 

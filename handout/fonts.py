@@ -54,6 +54,7 @@ class Script:
     shaping: bool
     rtl: bool
     cjk: bool
+    fallback: FontFamily | None = None  # for characters the family lacks; right-to-left text has none
 
 
 @cache
@@ -81,7 +82,12 @@ def script_for(language: str) -> Script:
             f"language '{language}' is written in the {code} script, which has no font yet: add it to {SCRIPTS_FILE}"
         )
     family = _registered(style.family, table.families[style.family])
-    return Script(code, family, style.shaping, style.direction == "rtl", style.line_breaking == "cjk")
+    rtl = style.direction == "rtl"
+    fallback = None
+    # Right-to-left text is drawn run by run (handout.bidi) in one family: it has no fallback.
+    if not rtl and table.fallback != style.family:
+        fallback = _registered(table.fallback, table.families[table.fallback])
+    return Script(code, family, style.shaping, rtl, style.line_breaking == "cjk", fallback)
 
 
 def _font_files(files: FontFiles) -> tuple[Path, Path]:
@@ -132,6 +138,29 @@ def _covered(family: FontFamily) -> frozenset[int]:
     """The characters both faces of the family have glyphs for."""
     faces = [frozenset(pdfmetrics.getFont(face).face.charToGlyph) for face in (family.regular, family.bold)]
     return faces[0] & faces[1]
+
+
+def unprintable_characters(text: str, script: Script) -> tuple[str, ...]:
+    """Characters of ``text`` neither the script's family nor its fallback can draw."""
+    missing = missing_glyphs(text, script.family)
+    if missing and script.fallback is not None:
+        return missing_glyphs("".join(missing), script.fallback)
+    return missing
+
+
+def fallback_segments(text: str, script: Script) -> list[tuple[str, bool]]:
+    """``text`` cut where it changes between the family and the fallback: (segment, in the fallback)."""
+    missing = set(missing_glyphs(text, script.family)) if script.fallback is not None else set()
+    if not missing:
+        return [(text, False)]
+    segments: list[tuple[str, bool]] = []
+    for char in text:
+        fallback = char in missing
+        if segments and segments[-1][1] == fallback:
+            segments[-1] = (segments[-1][0] + char, fallback)
+        else:
+            segments.append((char, fallback))
+    return segments
 
 
 @lru_cache(maxsize=16_384)

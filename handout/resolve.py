@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from handout import __version__
 from handout.errors import InputError, NotFoundError, Problem
-from handout.fonts import FontFamily, Script, missing_glyphs, script_for
+from handout.fonts import FontFamily, Script, script_for, unprintable_characters
 from handout.inline import plain
 from handout.loading import SourceFile, load_yaml, validate
 from handout.locales import Labels, labels_for
@@ -208,22 +208,23 @@ def check_glyphs(handout: Handout, content: LoadedContent) -> None:
     where = content.path_of(handout.topic, handout.language)
     problems = [
         content.source.problem((*where, *path), _no_glyph(char, handout))
-        for path, char in unprintable(handout.document, handout.fonts, handout.values)
+        for path, char in unprintable(handout.document, handout.script, handout.values)
     ]
     clinic = handout.clinic
     for key, text in _clinic_texts(clinic.clinic):
-        for char in missing_glyphs(text, handout.fonts):
+        for char in unprintable_characters(text, handout.script):
             problems.append(clinic.source.problem(key, _no_glyph(char, handout)))
     if problems:
         raise InputError(problems)
 
 
 def unprintable(
-    document: Document, family: FontFamily, values: dict[str, str]
+    document: Document, script: Script, values: dict[str, str]
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Each character of the document the family cannot print, with the path of its text."""
+    """Each character of the document that neither the script's family nor its fallback can print, with
+    the path of its text."""
     for path, text in document.texts():
-        for char in missing_glyphs(plain(text, values), family):
+        for char in unprintable_characters(plain(text, values), script):
             yield path, char
 
 
@@ -236,7 +237,9 @@ def _clinic_texts(clinic: Clinic) -> Iterator[tuple[tuple[str | int, ...], str]]
 
 
 def _no_glyph(char: str, handout: Handout) -> str:
+    fonts = f"the {handout.fonts.name} font used for '{handout.language}'"
+    if handout.script.fallback is not None:
+        fonts = f"neither {fonts} nor its fallback {handout.script.fallback.name}"
     return (
-        f"character {char!r} (U+{ord(char):04X}) cannot be printed: the {handout.fonts.name} font "
-        f"used for '{handout.language}' has no glyph for it; replace or remove it"
+        f"character {char!r} (U+{ord(char):04X}) cannot be printed: {fonts} has no glyph for it; replace or remove it"
     )

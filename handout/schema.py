@@ -297,11 +297,15 @@ class ScriptStyle(Strict):
 
 class ScriptTable(Strict):
     families: dict[str, FontFiles]
+    fallback: str = Field(
+        description="The family for characters a left-to-right script's own family lacks (a clinic's Polish "
+        "or Vietnamese name on a Chinese page)"
+    )
     scripts: dict[str, ScriptStyle]
 
     @model_validator(mode="after")
     def _families_exist(self) -> ScriptTable:
-        unknown = sorted({s.family for s in self.scripts.values()} - set(self.families))
+        unknown = sorted(({s.family for s in self.scripts.values()} | {self.fallback}) - set(self.families))
         if unknown:
             raise ValueError(f"scripts use unknown font families: {', '.join(unknown)}")
         return self

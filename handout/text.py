@@ -20,7 +20,7 @@ from reportlab.platypus import paragraph as _rl_paragraph
 
 from handout import shaping
 from handout.bidi import BidiParagraph
-from handout.fonts import Script
+from handout.fonts import Script, fallback_segments
 from handout.inline import BOLD, fill
 
 Runs = Sequence[tuple[str, bool]]
@@ -42,8 +42,20 @@ def plain_run(text: str, bold: bool = False) -> list[tuple[str, bool]]:
     return [(text, bold)]
 
 
-def markup_of(runs: Runs) -> str:
-    return "".join(f"<b>{escape(text)}</b>" if bold else escape(text) for text, bold in runs)
+def markup_of(runs: Runs, script: Script | None = None, bold_style: bool = False) -> str:
+    """ReportLab markup for ``runs``, escaped. Characters the script's family lacks are set in its fallback,
+    bold in bold runs and in a bold style (``bold_style``)."""
+    return "".join(
+        f"<b>{_escaped(text, script, True)}</b>" if bold else _escaped(text, script, bold_style) for text, bold in runs
+    )
+
+
+def _escaped(text: str, script: Script | None, bold: bool) -> str:
+    if script is None or script.fallback is None:
+        return escape(text)
+    face = script.fallback.bold if bold else script.fallback.regular  # a font tag sets the weight too
+    return "".join(f'<font face="{face}">{escape(part)}</font>' if fallback else escape(part)
+                   for part, fallback in fallback_segments(text, script))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,8 @@ class TextSetter:
             return BidiParagraph(runs, style, self.script.family.bold, BULLET if bullet else None)
         if style.wordWrap == "CJK" and not any(_is_wide(char) for text, _ in runs for char in text):
             style = ParagraphStyle(style.name, parent=style, wordWrap=None)  # e.g. a clinic's Latin name
-        return _Paragraph(markup_of(runs), style, bulletText=BULLET if bullet else None)
+        markup = markup_of(runs, self.script, bold_style=style.fontName == self.script.family.bold)
+        return _Paragraph(markup, style, bulletText=BULLET if bullet else None)
 
 
 class _Paragraph(Paragraph):  # type: ignore[misc]

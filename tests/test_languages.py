@@ -16,6 +16,7 @@ from conftest import REPO, Run, build_args
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from handout.bidi import BidiParagraph, display_text
@@ -275,6 +276,52 @@ def test_a_character_no_font_has_is_an_error_with_its_code_point(cli: Callable[.
     assert result.exit_code == 2
     assert "U+1F600" in result.stderr and f"{project}:{line}:" in result.stderr
     assert not output.exists()
+
+
+CJK = [language for language in SHIPPED if script_for(language).cjk or script_for(language).code == "Kore"]
+
+
+@pytest.mark.parametrize("language", CJK)
+def test_a_clinic_name_the_page_font_lacks_is_set_in_the_fallback(cli: Callable[..., Run], project: Path,
+                                                                    tmp_path: Path, language: str) -> None:  # fmt: skip
+    """Chinese, Japanese and Korean fonts lack many accented Latin letters of clinics' names and addresses
+    (Polish, Czech, Vietnamese): those letters come from the fallback family, bold where the name is bold."""
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    name = "Nguyễn & Łukasiewicz Family Medicine"
+    clinic.write_text(clinic.read_text().replace("name: Riverside Family Clinic", f"name: {name}")
+                      .replace("1200 River Road", "1200 Świętokrzyska Road"), encoding="utf-8")  # fmt: skip
+    missing = [char for char in "ễŁŚę" if ord(char) not in pdfmetrics.getFont(script_for(language).family.bold)
+               .face.charToGlyph]  # fmt: skip
+    assert missing, f"the {language} font has these letters: the test would prove nothing"
+    output = tmp_path / f"{language}.pdf"
+    result = cli(*build_args(TOPIC.id, language, "riverside-family", output, content=project))
+    assert result.exit_code == 0, result.output
+    page = PdfReader(output).pages[0]
+    assert name in unicodedata.normalize("NFC", page.extract_text())
+    fallback = script_for(language).fallback
+    assert fallback is not None
+    drawn_by: dict[str, set[str]] = {}
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+        for char in missing:
+            if f"<{ord(char):04X}>" in cmap:
+                drawn_by.setdefault(char, set()).add(str(font["/BaseFont"]).split("+")[1])
+    bold = pdfmetrics.getFont(fallback.bold).face.name.decode()
+    assert all(drawn_by.get(char) for char in missing), drawn_by
+    assert all(fonts <= {bold, pdfmetrics.getFont(fallback.regular).face.name.decode()} for fonts in drawn_by.values())
+    in_name = next(char for char in missing if char in name)
+    assert bold in drawn_by[in_name], "the name is bold: so is its fallback letter"
+
+
+def test_a_character_the_fallback_lacks_too_is_still_an_error(cli: Callable[..., Run], project: Path,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    clinic.write_text(clinic.read_text().replace("name: Riverside Family Clinic", "name: Riverside \U0001d538 Clinic"))
+    output = tmp_path / "x.pdf"
+    result = cli(*build_args(TOPIC.id, "zh-Hant", "riverside-family", output, content=project))
+    assert result.exit_code == 2 and not output.exists()
+    assert "U+1D538" in result.stderr and "nor its fallback noto-sans" in result.stderr
 
 
 @pytest.mark.parametrize("language", SHIPPED)
