@@ -245,22 +245,41 @@ def _clinic_finding(clinic: LoadedClinic, severity: Severity, check: str, messag
 def _layout(content: LoadedContent, topic: Topic, clinics: list[LoadedClinic],
             layouts: list[LoadedLayout]) -> Iterator[Finding]:  # fmt: skip
     """The one-page fit for every language with the clinics that offer it (or the first clinic)."""
+    fits: dict[tuple[object, ...], tuple[float, str] | HandoutError] = {}
     for language in topic.documents:
         offering = [c for c in clinics if language in c.clinic.languages] or clinics[:1]
         for clinic in offering:
             for layout in layouts:
                 where = (*_topic_path(content, topic), "documents", language)
                 try:
-                    page = Page(assemble(content, clinic, layout, topic.id, language))
-                    size = fit(page).body_size
+                    size, tight = _fitted(Page(assemble(content, clinic, layout, topic.id, language)), fits)
                 except HandoutError as error:
-                    yield _finding(content, where, "error", "layout", topic.id, language, str(error))
+                    yield _finding(content, where, "error", "layout", topic.id, language,
+                                   f"{clinic.id}, {layout.name}: {error}")  # fmt: skip
                     continue
                 yield _finding(content, where, "info", "layout", topic.id, language,
                                f"{clinic.id}, {layout.name}: body {size:g} pt")  # fmt: skip
-                tight = _tight_fit(page, size)
                 if tight:
-                    yield _finding(content, where, "warning", "layout", topic.id, language, tight)
+                    yield _finding(content, where, "warning", "layout", topic.id, language,
+                                   f"{clinic.id}, {layout.name}: {tight}")  # fmt: skip
+
+
+def _fitted(page: Page, fits: dict[tuple[object, ...], tuple[float, str] | HandoutError]) -> tuple[float, str]:
+    """The body size and what is tight about it. Found once for all clinics whose pages the fit cannot
+    tell apart (page size, footer height, placeholder values), as a batch does: a roster has thousands."""
+    handout = page.handout
+    key = (handout.topic.id, handout.language, handout.layout.name, page.clinic.page_size,
+           round(page.footer_height, 2), handout.used_values())  # fmt: skip
+    if key not in fits:
+        try:
+            size = fit(page).body_size
+            fits[key] = (size, _tight_fit(page, size))
+        except HandoutError as error:
+            fits[key] = error
+    found = fits[key]
+    if isinstance(found, HandoutError):
+        raise found
+    return found
 
 
 def _tight_fit(page: Page, size: float) -> str:
@@ -272,9 +291,8 @@ def _tight_fit(page: Page, size: float) -> str:
     spare = -height_needed(page, size)
     if spare >= scale.body_min * scale.leading:
         return ""
-    return (f"{page.handout.clinic.id}, {page.handout.layout.name}: fits only at the smallest size, "
-            f"{spare / 72 * 25.4:.0f} mm to spare: a clinic with a longer name, address or website may not fit; "
-            "shorten this language by a line or two")  # fmt: skip
+    return (f"fits only at the smallest size, {spare / 72 * 25.4:.0f} mm to spare: a clinic with a longer name, "
+            "address or website may not fit; shorten this language by a line or two")  # fmt: skip
 
 
 def _clinic_languages(project: Project, content: LoadedContent) -> Iterator[Finding]:

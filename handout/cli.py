@@ -37,7 +37,7 @@ clinics_option = click.option(
     "clinics",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of clinic files [default: clinics/ beside the content file].",
+    help="Folder of clinic files or a CSV roster [default: clinics/ beside the content file].",
 )
 
 

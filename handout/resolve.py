@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from handout import __version__
 from handout.errors import InputError, NotFoundError, Problem
@@ -20,6 +20,9 @@ from handout.loading import SourceFile, load_yaml, validate
 from handout.locales import Labels, labels_for
 from handout.logos import Logo, LogoProblem, read_logo
 from handout.schema import Clinic, Content, Document, Layout, Topic
+
+if TYPE_CHECKING:
+    from handout.roster import ClinicSource
 
 T = TypeVar("T")
 
@@ -37,8 +40,13 @@ class Project:
         root = content.parent
         return cls(content, clinics or root / "clinics", layouts or root / "layouts")
 
+    @property
+    def has_roster(self) -> bool:
+        """Whether the clinics come from a CSV roster (a spreadsheet export) instead of a folder of files."""
+        return self.clinics_dir.suffix.lower() == ".csv"
+
     def clinic_ids(self) -> list[str]:
-        return _ids_in(self.clinics_dir)
+        return _roster(self).ids() if self.has_roster else _ids_in(self.clinics_dir)
 
     def layout_names(self) -> list[str]:
         return _ids_in(self.layouts_dir)
@@ -116,6 +124,10 @@ def load_content(path: Path) -> LoadedContent:
 
 
 def load_clinic(project: Project, clinic_id: str) -> LoadedClinic:
+    if project.has_roster:
+        roster = _roster(project)
+        _check_known(clinic_id, "clinic", project.clinics_dir, roster.ids())
+        return roster.load(clinic_id)
     path = _named_file(project.clinics_dir, clinic_id, "clinic", project.clinic_ids())
     source = load_yaml(path)
     clinic = validate(source, Clinic)
@@ -135,10 +147,20 @@ def load_layout(project: Project, name: str) -> LoadedLayout:
 
 
 def _named_file(folder: Path, name: str, what: str, known: list[str]) -> Path:
-    if name not in known:
-        listing = ", ".join(known) or f"none (is {folder} the right folder?)"
-        raise NotFoundError(f"no {what} '{name}' in {folder}; {what}s: {listing}")
+    _check_known(name, what, folder, known)
     return folder / f"{name}.yaml"
+
+
+def _check_known(name: str, what: str, where: Path, known: list[str]) -> None:
+    if name not in known:
+        listing = ", ".join(known) or f"none (is {where} the right {'file' if where.suffix else 'folder'}?)"
+        raise NotFoundError(f"no {what} '{name}' in {where}; {what}s: {listing}")
+
+
+def _roster(project: Project) -> ClinicSource:
+    from handout.roster import clinic_source  # the roster module builds on this one
+
+    return clinic_source(project, project.clinics_dir)
 
 
 class _Collector:

@@ -6,7 +6,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import REPO, Run
+from pypdf import PdfReader
+
+from handout.fit import Fit
+from handout.page import Page
 
 
 def findings(cli: Callable[..., Run], project: Path, *options: str) -> tuple[int, list[dict[str, object]]]:
@@ -156,3 +161,57 @@ def test_a_language_that_fits_with_too_little_room_to_spare_is_a_warning(cli: Ca
     assert tight[0]["line"] == next(
         n for n, row in enumerate(project.read_text().splitlines(), 1) if row == "      en:"
     )
+
+
+ROSTER = (
+    "id,name,health_system,logo,primary,secondary,address,phone,website,emergency_number,page_size,languages\n"
+    "north,North Clinic,,,#123456,,1 Main St;Town,(555) 555-0100,,,letter,en;es\n"
+    "north-2,North Clinic Two,,,#654321,,1 Main St;Town,(555) 555-0100,,,letter,en;es\n"
+    'south,"South Clinic, Inc.",Valley,,#0B6E4F,#E2F1EA,2 Side St,(555) 555-0101,https://s.example.org,,a4,en\n'
+)
+
+
+def test_a_csv_roster_serves_check_list_and_build(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """Clinic IT keeps the clinics in a spreadsheet: every command reads its CSV export, not only batch."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    code, found = findings(cli, project, "--clinics", roster)
+    assert code == 0
+    fitted = {str(f["message"]).split(": body")[0] + f" {f['language']}" for f in found
+              if f["check"] == "layout" and f["severity"] == "info"}  # fmt: skip
+    assert {"north, standard en", "north, standard es", "north-2, standard es", "south, large-print en"} <= fitted
+    assert not any("south" in name and name.endswith(" es") for name in fitted), "south does not offer Spanish"
+    listed = json.loads(cli("list", "--content", project, "--clinics", roster, "--json").stdout)
+    assert listed["clinics"] == ["north", "north-2", "south"]
+    output = tmp_path / "south.pdf"
+    built = cli("build", "--content", project, "--clinics", roster, "--clinic", "south", "--topic",
+                "muscle-calcification", "--lang", "en", "-o", output)  # fmt: skip
+    assert built.exit_code == 0, built.output
+    assert "South Clinic, Inc." in PdfReader(output).pages[0].extract_text()
+    unknown = cli("build", "--content", project, "--clinics", roster, "--clinic", "west", "--topic",
+                  "muscle-calcification", "--lang", "en", "-o", tmp_path / "west.pdf")  # fmt: skip
+    assert unknown.exit_code == 2 and f"no clinic 'west' in {roster}; clinics: north, north-2, south" in unknown.stderr
+
+
+def test_clinics_whose_pages_fit_alike_are_fitted_once(project: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from handout import check as checking
+    from handout.check import CheckOptions, check_project
+    from handout.resolve import Project
+
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    fitted: list[tuple[str, str, str]] = []
+    real_fit = checking.fit
+
+    def counted(page: Page) -> Fit:
+        handout = page.handout
+        fitted.append((handout.clinic.id, handout.language, handout.layout.name))
+        return real_fit(page)
+
+    monkeypatch.setattr(checking, "fit", counted)
+    found = check_project(Project.at(project, roster), CheckOptions())
+    notes = [f.message for f in found if f.check == "layout" and f.message.startswith("north-2, ")]
+    assert len(notes) == 4, notes  # en and es, both layouts: reported for the twin too
+    assert not [key for key in fitted if key[0] == "north-2"], "the twin's pages fit like north's"
+    assert len(fitted) == len(set(fitted))
