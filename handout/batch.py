@@ -98,6 +98,7 @@ class BatchRequest:
 class BatchReport:
     results: list[Result]
     manifest: Path
+    removed: list[str] = field(default_factory=list)  # handouts of retired topics, taken out of the folder
 
     @property
     def failures(self) -> list[Result]:
@@ -129,6 +130,7 @@ class Plan:
     clinics: ClinicSource
     layouts: dict[str, LoadedLayout]
     jobs: list[Job]
+    retired: list[str] = field(default_factory=list)  # topics that are not printed any more
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def hash_of(self, kind: str, *key: str) -> str:
@@ -149,7 +151,9 @@ def plan(request: BatchRequest) -> Plan:
     clinics = clinic_source(project, request.clinics)
     layout_names = list(request.layouts or project.layout_names())
     layouts = {name: load_layout(project, name) for name in layout_names}
-    topics = [content.topic(t).id for t in request.topics] if request.topics else [t.id for t in content.content.topics]
+    asked = [content.topic(t) for t in request.topics] if request.topics else content.content.topics
+    retired = [topic.id for topic in asked if topic.review.status == "retired"]
+    topics = [topic.id for topic in asked if topic.id not in retired]
     jobs = []
     for clinic_id in clinics.ids():
         offered = clinics.languages(clinic_id)
@@ -159,7 +163,7 @@ def plan(request: BatchRequest) -> Plan:
                     jobs.append(Job(clinic_id, language, topic, layout))
     part, total = request.shard
     jobs = [job for index, job in enumerate(sorted(jobs)) if index % total == part - 1]
-    return Plan(content, clinics, layouts, jobs)
+    return Plan(content, clinics, layouts, jobs, retired)
 
 
 # ---------------------------------------------------------------- input hashes
@@ -231,6 +235,17 @@ def _not_empty(path: Path) -> bool:
         return path.stat().st_size > 0
     except FileNotFoundError:
         return False
+
+
+def _remove_retired(out: Path, retired: list[str], earlier: dict[Job, Result]) -> list[str]:
+    """Take the handouts of retired topics that earlier runs made out of the folder staff print from."""
+    removed = []
+    for job, result in sorted(earlier.items()):
+        if job.topic in retired and result.path:
+            for path in (out / result.path, out / thumbnail_path(result.path)):
+                path.unlink(missing_ok=True)
+            removed.append(result.path)
+    return removed
 
 
 STALE_TEMPORARY_SECONDS = 600
@@ -352,7 +367,9 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     out = request.out
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(out)
-    state = {} if request.force else _load_state(out)
+    earlier = _load_state(out)
+    removed = _remove_retired(out, plan_.retired, earlier)
+    state = {} if request.force else earlier
     results: list[Result] = []
     pending: list[tuple[Job, dict[str, str]]] = []
     for job in plan_.jobs:
@@ -383,7 +400,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     if request.shard == (1, 1):
         write_catalog(out, [r for r in results if r.status != "failed"])
     (out / JOURNAL).unlink(missing_ok=True)
-    return BatchReport(sorted(results, key=lambda r: r.job), manifest)
+    return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed)
 
 
 def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> Iterator[Result]:

@@ -197,6 +197,8 @@ def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts:
         fail_fast=fail_fast,
     )  # fmt: skip
     report = run_batch(request, progress=_progress_printer())
+    for path in report.removed:
+        click.echo(f"removed: {path} (its topic is retired)", err=True)
     click.echo(
         f"{report.count('built')} built, {report.count('skipped')} up to date, {report.count('failed')} failed; "
         f"manifest: {report.manifest}"

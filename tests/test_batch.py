@@ -218,3 +218,24 @@ def test_sigkill_leaves_only_whole_pdfs_and_a_rerun_finishes(project: Path, tmp_
     assert len(pdfs(out)) == expected
     assert not list(out.glob("**/.*.tmp"))
     assert len(manifest(out)) == expected
+
+
+def test_a_retired_topic_is_not_printed_and_its_handouts_leave_the_folder(cli: Callable[..., Run], project: Path,
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    """Retired content may be outdated or wrong: staff must not find it in the catalog or the folder any more."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en").exit_code == 0
+    built = pdfs(out)
+    assert built and all(path.endswith(".pdf") for path in built)
+    project.write_text(
+        project.read_text(encoding="utf-8").replace("status: draft", "status: retired"), encoding="utf-8"
+    )
+    result = batch(cli, project, out, "--langs", "en")
+    assert result.exit_code == 0, result.output
+    assert pdfs(out) == set() and not list((out / ".thumbs").glob("**/*.jpg"))
+    assert manifest(out) == []
+    assert ".pdf" not in (out / "index.html").read_text(encoding="utf-8")
+    assert sorted(line.removeprefix("removed: ").split(" ")[0] for line in result.stderr.splitlines()
+                  if line.startswith("removed: ")) == sorted(built)  # fmt: skip
+    again = batch(cli, project, out, "--langs", "en")
+    assert again.exit_code == 0 and "removed:" not in again.stderr
