@@ -19,10 +19,13 @@ import hashlib
 import io
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -182,8 +185,35 @@ def input_hashes(plan_: Plan, job: Job) -> dict[str, str]:
         "content": plan_.hash_of("content", job.topic, job.language),
         "clinic": plan_.hash_of("clinic", job.clinic),
         "layout": plan_.hash_of("layout", job.layout),
-        "tool": __version__,
+        "tool": tool_version(),
     }
+
+
+@cache
+def tool_version() -> str:
+    """The version, and a digest of what else shapes the output: the package's own code and data (scripts,
+    page labels) and the versions of the packages it prints with (ReportLab, fonts, HarfBuzz...). A tool
+    changed under the same version number, as in a development install, rebuilds everything."""
+    try:
+        required = metadata.requires("handout") or []
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        required = []
+    requirements = [re.split(r"[^A-Za-z0-9_.-]", line, maxsplit=1)[0] for line in required if "extra ==" not in line]
+    return f"{__version__}+{fingerprint(Path(__file__).parent, requirements)}"
+
+
+def fingerprint(package: Path, requirements: list[str]) -> str:
+    files = sorted(path for path in package.rglob("*") if path.suffix in (".py", ".yaml", ".po") and path.is_file())
+    parts = [part for path in files for part in (path.relative_to(package).as_posix(), path.read_bytes())]
+    versions = [f"{name}=={_installed(name)}" for name in sorted(requirements)]
+    return _digest(*parts, *versions)[:12]
+
+
+def _installed(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
 
 
 def _document_hash(content: LoadedContent, topic_id: str, language: str) -> str:

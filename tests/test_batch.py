@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from conftest import Run
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
-from handout.batch import BatchRequest, _in_drawing_order, _worker_lanes, plan
+import handout
+from handout.batch import BatchRequest, _in_drawing_order, _worker_lanes, fingerprint, plan, tool_version
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
 from handout.resolve import load_content
 
@@ -239,3 +241,19 @@ def test_a_retired_topic_is_not_printed_and_its_handouts_leave_the_folder(cli: C
                   if line.startswith("removed: ")) == sorted(built)  # fmt: skip
     again = batch(cli, project, out, "--langs", "en")
     assert again.exit_code == 0 and "removed:" not in again.stderr
+
+
+def test_a_changed_tool_is_a_changed_input_even_under_the_same_version(tmp_path: Path) -> None:
+    """A development install keeps its version number while its code, labels and fonts change."""
+    package = tmp_path / "handout"
+    shutil.copytree(Path(handout.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = fingerprint(package, ["reportlab", "rendercv-fonts"])
+    assert fingerprint(package, ["reportlab", "rendercv-fonts"]) == before
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "page.cpython-311.pyc").write_bytes(b"compiled")
+    assert fingerprint(package, ["reportlab", "rendercv-fonts"]) == before, "compiled files are not the tool"
+    labels = package / "locales" / "es.po"
+    labels.write_text(labels.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert fingerprint(package, ["reportlab", "rendercv-fonts"]) != before
+    assert fingerprint(package, ["reportlab"]) != fingerprint(package, ["reportlab", "rendercv-fonts"])
+    assert tool_version().startswith(f"{handout.__version__}+")
