@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -360,6 +361,9 @@ _inherited: tuple[_WorkerSetup, Plan] | None = None
 
 def _init_worker(setup: _WorkerSetup) -> None:
     global _worker
+    # Ctrl-C reaches every process of the terminal's group: the parent stops the run, and a worker
+    # finishes its handout (each is written whole anyway) instead of printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = _Worker(setup, _inherited[1] if _inherited and _inherited[0] == setup else None)
 
 

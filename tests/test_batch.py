@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -21,7 +22,16 @@ from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
 import handout
-from handout.batch import BatchRequest, _in_drawing_order, _worker_lanes, fingerprint, plan, tool_version
+from handout.batch import (
+    BatchRequest,
+    _in_drawing_order,
+    _init_worker,
+    _worker_lanes,
+    _WorkerSetup,
+    fingerprint,
+    plan,
+    tool_version,
+)
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
 from handout.resolve import load_content
 
@@ -220,6 +230,41 @@ def test_sigkill_leaves_only_whole_pdfs_and_a_rerun_finishes(project: Path, tmp_
     assert len(pdfs(out)) == expected
     assert not list(out.glob("**/.*.tmp"))
     assert len(manifest(out)) == expected
+
+
+def test_ctrl_c_stops_the_batch_without_a_traceback(project: Path, tmp_path: Path) -> None:
+    """Ctrl-C at a terminal signals every process of the group: the run stops with one word, not a traceback
+    from each worker, and a rerun finishes the rest."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "handout", "batch", "--content", str(project), "--out", str(out),
+               "--langs", LANGUAGES, "--jobs", "2"]  # fmt: skip
+
+    def interruptible() -> None:  # a test runner may start its children with Ctrl-C ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=interruptible)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(pdfs(out)) < 4 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode != 0, "the batch had finished before Ctrl-C: the test would prove nothing"
+    assert "Traceback" not in errors.decode() and "KeyboardInterrupt" not in errors.decode()
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(manifest(out)) == len(load_content(project).content.topics) * 3 * len(LANGUAGES.split(",")) * 2
+
+
+def _sigint_disposition() -> str:
+    return str(signal.getsignal(signal.SIGINT))
+
+
+def test_workers_leave_ctrl_c_to_the_parent(project: Path, tmp_path: Path) -> None:
+    """A worker waiting for work when Ctrl-C comes would print a traceback: workers ignore it."""
+    setup = _WorkerSetup(project, None, tmp_path / "out")
+    with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) as pool:
+        assert pool.submit(_sigint_disposition).result() == str(signal.SIG_IGN)
 
 
 def test_a_retired_topic_is_not_printed_and_its_handouts_leave_the_folder(cli: Callable[..., Run], project: Path,
