@@ -33,7 +33,7 @@ from typing import Any
 from handout import __version__
 from handout.build import warnings_for
 from handout.catalog import thumbnail_path, write_catalog, write_thumbnail
-from handout.errors import HandoutError, InputError
+from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import fit
 from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
@@ -268,6 +268,16 @@ def _not_empty(path: Path) -> bool:
         return False
 
 
+def _make_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder: choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / JOURNAL).touch()
+    except OSError as error:
+        raise OutputError(f"cannot write into {out}: {error.strerror}; choose another --out") from None
+
+
 def _remove_retired(out: Path, retired: list[str], earlier: dict[Job, Result]) -> list[str]:
     """Take the handouts of retired topics that earlier runs made out of the folder staff print from."""
     removed = []
@@ -399,7 +409,7 @@ def _in_drawing_order(pending: list[tuple[Job, dict[str, str]]], plan_: Plan) ->
 def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchReport:
     plan_ = plan(request)
     out = request.out
-    out.mkdir(parents=True, exist_ok=True)
+    _make_folder(out)
     _remove_stale_temporaries(out)
     earlier = _load_state(out)
     removed = _remove_retired(out, plan_.retired, earlier)

@@ -251,6 +251,21 @@ def test_an_output_path_under_a_file_is_a_clean_error(cli: Callable[..., Run], p
     assert notes.read_text(encoding="utf-8") == "not a folder"
 
 
+@pytest.mark.parametrize("out", ["a file", "under a file"])
+def test_a_batch_output_folder_that_cannot_be_one_is_a_clean_error(cli: Callable[..., Run], project: Path,
+                                                                    tmp_path: Path, out: str) -> None:  # fmt: skip
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a folder", encoding="utf-8")
+    folder = notes if out == "a file" else notes / "out"
+    result = cli("batch", "--content", project, "--out", folder, "--langs", "en", "--jobs", "1")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"error: {folder}") or result.stderr.startswith(
+        f"error: cannot write into {folder}"
+    )
+    assert "choose another --out" in result.stderr
+    assert notes.read_text(encoding="utf-8") == "not a folder"
+
+
 def test_every_problem_in_every_file_is_reported_at_once(
     cli: Callable[..., Run], project: Path, tmp_path: Path
 ) -> None:
