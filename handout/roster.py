@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ from handout.logos import LogoProblem, read_logo
 from handout.resolve import LoadedClinic, Project, load_clinic
 from handout.schema import Clinic
 
+CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
            "emergency_number", "page_size", "languages"]  # fmt: skip
 
@@ -132,6 +134,10 @@ class CsvClinics(_SchemaChecked):
             clinic_id = (row.get("id") or "").strip()
             if not clinic_id or clinic_id in rows:
                 problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} is empty or repeated"))
+                continue
+            if not CLINIC_ID.fullmatch(clinic_id):
+                problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} cannot name a folder of the "
+                                        "output: use letters, digits and - _ . (a letter or digit first)"))  # fmt: skip
                 continue
             rows[clinic_id] = (line, row)
         if problems:

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 import yaml
 from conftest import Run
 from PIL import Image, ImageChops, ImageStat
@@ -302,3 +303,21 @@ def test_a_changed_tool_is_a_changed_input_even_under_the_same_version(tmp_path:
     assert fingerprint(package, ["reportlab", "rendercv-fonts"]) != before
     assert fingerprint(package, ["reportlab"]) != fingerprint(package, ["reportlab", "rendercv-fonts"])
     assert tool_version().startswith(f"{handout.__version__}+")
+
+
+@pytest.mark.parametrize("clinic_id", ["../../outside", "/tmp/elsewhere", ".hidden", "two words", "a\\\\b"])
+def test_a_roster_id_cannot_lead_out_of_the_output_folder(cli: Callable[..., Run], project: Path, tmp_path: Path,
+                                                          clinic_id: str) -> None:  # fmt: skip
+    roster = tmp_path / "roster" / "clinics.csv"
+    roster.parent.mkdir()
+    roster.write_text(
+        "id,name,primary,address,phone,languages\n"
+        f'"{clinic_id}",North Clinic,#123456,1 Main St,(555) 555-0100,en\n'
+        "north-2,North Clinic Two,#123456,1 Main St,(555) 555-0100,en\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "deep" / "out"
+    result = batch(cli, project, out, "--clinics", roster, "--layouts", "standard")
+    assert result.exit_code == 2
+    assert f"{roster}:2:1: clinic id {clinic_id!r} cannot name a folder of the output" in result.stderr
+    assert not [path for path in tmp_path.rglob("*.pdf")]
