@@ -281,10 +281,12 @@ def _make_folder(out: Path) -> None:
 def _remove_retired(out: Path, retired: list[str], earlier: dict[Job, Result]) -> list[str]:
     """Take the handouts of retired topics that earlier runs made out of the folder staff print from."""
     removed = []
+    folder = out.resolve()
     for job, result in sorted(earlier.items()):
         if job.topic in retired and result.path:
             for path in (out / result.path, out / thumbnail_path(result.path)):
-                path.unlink(missing_ok=True)
+                if path.resolve().is_relative_to(folder):  # a manifest edited by hand cannot point elsewhere
+                    path.unlink(missing_ok=True)
             removed.append(result.path)
     return removed
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -158,6 +159,17 @@ def _check_known(name: str, what: str, where: Path, known: list[str]) -> None:
 
 
 def _roster(project: Project) -> ClinicSource:
+    """The project's roster, read once while the file stays the same: check loads every clinic of it."""
+    try:
+        stat = project.clinics_dir.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = (0, 0)  # not there: clinic_source says so
+    return _read_roster(project, version)
+
+
+@lru_cache(maxsize=4)
+def _read_roster(project: Project, version: tuple[int, int]) -> ClinicSource:
     from handout.roster import clinic_source  # the roster module builds on this one
 
     return clinic_source(project, project.clinics_dir)
