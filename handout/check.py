@@ -160,7 +160,8 @@ def _glyphs(content: LoadedContent, topic: Topic) -> Iterator[Finding]:
         script = script_for(language)
         where = (*_topic_path(content, topic), "documents", language)
         for path, char in unprintable(document, script, SAMPLE_VALUES):
-            message = f"character {char!r} (U+{ord(char):04X}) has no glyph in {script.family.name}"
+            fonts = script.family.name + (f" or its fallback {script.fallback.name}" if script.fallback else "")
+            message = f"character {char!r} (U+{ord(char):04X}) has no glyph in {fonts}"
             yield _finding(content, (*where, *path), "error", "glyphs", topic.id, language, message)
 
 
