@@ -98,7 +98,12 @@ class _TreeBuilder:
             return self._mapping(node, where)
         if isinstance(node, yaml.SequenceNode):
             return self._sequence(node, where)
-        return self.loader.construct_object(node)
+        try:
+            return self.loader.construct_object(node)
+        except ValueError as exc:  # a date like 2026-02-30 has the form of a date but is none
+            what = "is not a real date" if node.tag.endswith(":timestamp") else "cannot be read"
+            self._add(_position(node), f"'{node.value}' {what} ({exc}): correct it")
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, where: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -169,6 +169,14 @@ CASES = [
         ["unknown language code"],
     ),
     Case(
+        "a date that does not exist",
+        "content.yaml",
+        "last_reviewed: 2026-11-25",
+        "last_reviewed: 2026-02-30",
+        ["'2026-02-30' is not a real date (day is out of range for month)"],
+        line_of="      last_reviewed: 2026-02-30",
+    ),
+    Case(
         "review dates out of order",
         "content.yaml",
         "      next_review: 2028-11-25",
