@@ -37,6 +37,7 @@ from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import fit
 from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
+from handout.locales import babel_locale
 from handout.output import write_atomic
 from handout.page import Page
 from handout.render import render
@@ -155,6 +156,8 @@ def plan(request: BatchRequest) -> Plan:
     clinics = clinic_source(project, request.clinics)
     layout_names = list(request.layouts or project.layout_names())
     layouts = {name: load_layout(project, name) for name in layout_names}
+    for language in request.languages or []:
+        babel_locale(language)  # an unknown code is one clear error, before anything is planned
     asked = [content.topic(t) for t in request.topics] if request.topics else content.content.topics
     retired = [topic.id for topic in asked if topic.review.status == "retired"]
     topics = [topic.id for topic in asked if topic.id not in retired]

@@ -14,7 +14,7 @@ import click
 from handout import __version__
 from handout.errors import HandoutError
 from handout.resolve import Project, load_content
-from handout.schema import SCHEMAS, json_schema
+from handout.schema import SCHEMAS, canonical_language, json_schema
 
 if TYPE_CHECKING:
     from handout.batch import Result
@@ -88,7 +88,8 @@ def build(
     """Build one handout PDF and print its path."""
     from handout.build import BuildRequest, build_handout
 
-    built = build_handout(Project.at(content, clinics), BuildRequest(topic, language, clinic, layout, output))
+    request = BuildRequest(topic, canonical_language(language), clinic, layout, output)
+    built = build_handout(Project.at(content, clinics), request)
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(str(built.path))
@@ -170,7 +171,13 @@ def import_po_command(po_file: Path, content: Path) -> None:
 def _list_option(value: str | None) -> list[str] | None:
     if value is None or value.strip().lower() == "all":
         return None
-    return [part for part in value.replace(",", " ").split() if part]
+    return list(dict.fromkeys(part for part in value.replace(",", " ").split() if part))  # each once, in order
+
+
+def _languages_option(value: str | None) -> list[str] | None:
+    """Language codes as content writes them, whatever their case: EN is en, zh-hant is zh-Hant."""
+    codes = _list_option(value)
+    return None if codes is None else list(dict.fromkeys(canonical_language(code) for code in codes))
 
 
 @main.command()
@@ -192,7 +199,7 @@ def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts:
     from handout.batch import BatchRequest, parse_shard, run_batch
 
     request = BatchRequest(
-        content=content, clinics=clinics, languages=_list_option(langs), topics=_list_option(topics),
+        content=content, clinics=clinics, languages=_languages_option(langs), topics=_list_option(topics),
         layouts=_list_option(layouts), out=out, jobs=jobs, shard=parse_shard(shard), force=force,
         fail_fast=fail_fast,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 
@@ -22,7 +22,10 @@ CATALOGUE_DIR = Path(__file__).parent / "locales"
 
 @cache
 def babel_locale(language: str) -> Locale:
-    return Locale.parse(language, sep="-")
+    try:
+        return Locale.parse(language, sep="-")
+    except (UnknownLocaleError, ValueError):
+        raise NotFoundError(f"unknown language code '{language}': use a code such as en, es or zh-Hant") from None
 
 
 def available() -> list[str]:

@@ -13,7 +13,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from handout.inline import text_problems
 
@@ -46,7 +46,16 @@ def _check_language(value: str) -> str:
         Locale.parse(value, sep="-")
     except (ValueError, UnknownLocaleError):
         raise ValueError(f"unknown language code {value!r}: use a code such as 'en', 'es' or 'zh-Hans'") from None
+    if value != canonical_language(value):  # the content's documents are found by their code as written
+        raise ValueError(f"write the language code {value!r} as {canonical_language(value)!r}")
     return value
+
+
+def canonical_language(code: str) -> str:
+    """A language code in its usual case: language lower case, script title case, region upper case."""
+    parts = code.split("-")
+    styled = [parts[0].lower()] + [part.title() if len(part) == 4 else part.upper() for part in parts[1:]]
+    return "-".join(styled)
 
 
 Text = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=2000)]
@@ -208,6 +217,14 @@ class Clinic(Strict):
     emergency_number: Annotated[str, *matching(r"[0-9]{2,4}", "an emergency number of 2-4 digits")] = "911"
     page_size: Literal["letter", "a4"] = "letter"
     languages: list[Language] = Field(min_length=1)
+
+    @field_validator("languages")
+    @classmethod
+    def _each_language_once(cls, languages: list[str]) -> list[str]:
+        repeated = sorted({language for language in languages if languages.count(language) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once: list each language once")
+        return languages
 
 
 # ---------------------------------------------------------------- layouts

@@ -321,3 +321,16 @@ def test_a_roster_id_cannot_lead_out_of_the_output_folder(cli: Callable[..., Run
     assert result.exit_code == 2
     assert f"{roster}:2:1: clinic id {clinic_id!r} cannot name a folder of the output" in result.stderr
     assert not [path for path in tmp_path.rglob("*.pdf")]
+
+
+def test_requested_languages_are_checked_and_written_as_the_content_writes_them(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    unknown = batch(cli, project, tmp_path / "a", "--langs", "en,xx")
+    assert unknown.exit_code == 2 and "unknown language code 'xx'" in unknown.stderr
+    assert not (tmp_path / "a").exists()
+    out = tmp_path / "b"
+    result = batch(cli, project, out, "--langs", "EN,en,ZH-HANS", "--layouts", "standard")
+    assert result.exit_code == 0, result.output
+    assert {path.split("/")[1] for path in pdfs(out)} == {"en", "zh-Hans"}
+    assert len(manifest(out)) == len(pdfs(out)) == 6

@@ -169,6 +169,22 @@ CASES = [
         ["unknown language code"],
     ),
     Case(
+        "a language code in capitals",
+        "clinics/riverside-family.yaml",
+        "languages: [en, es",
+        "languages: [EN, es",
+        ["write the language code 'EN' as 'en'"],
+        line_of="languages:",
+    ),
+    Case(
+        "a language listed twice",
+        "clinics/riverside-family.yaml",
+        "languages: [en, es",
+        "languages: [en, es, en, es",
+        ["en, es listed more than once"],
+        line_of="languages:",
+    ),
+    Case(
         "a date that does not exist",
         "content.yaml",
         "last_reviewed: 2026-11-25",
