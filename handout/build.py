@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handout.errors import HandoutError
+from handout.errors import HandoutError, OutputError
 from handout.fit import fit
 from handout.locales import labels_for
 from handout.output import write_atomic
@@ -37,6 +37,7 @@ def default_output(request: BuildRequest) -> Path:
 
 
 def build_handout(project: Project, request: BuildRequest, today: dt.date | None = None) -> Built:
+    target = output_file(request.output or default_output(request))
     handout = resolve(project, request.topic, request.language, request.clinic, request.layout)
     if handout.topic.review.status == "retired":
         raise HandoutError(f"topic '{handout.topic.id}' is retired in {handout.content_file}: it is not printed")
@@ -44,9 +45,22 @@ def build_handout(project: Project, request: BuildRequest, today: dt.date | None
     chosen = fit(page)
     rendered = render(page, chosen.body_size)
     verify(rendered.pdf)
-    target = request.output or default_output(request)
     write_atomic(target, rendered.pdf)
     return Built(target, chosen.body_size, warnings_for(handout, today or dt.date.today()))
+
+
+def output_file(path: Path) -> Path:
+    """Where to write a handout: a PDF file, never a folder, a device or another kind of file (such as
+    content.yaml given by mistake). A symbolic link is followed, so the link stays."""
+    if path.is_symlink():
+        path = path.resolve()
+    if path.name in ("", ".", "..") or path.is_dir():
+        raise OutputError(f"{path} is a folder: give the handout a file name ending in .pdf")
+    if path.suffix.lower() != ".pdf":
+        raise OutputError(f"{path} does not end in .pdf: give the handout a file name ending in .pdf")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path} is not a regular file: give the handout another file name")
+    return path
 
 
 def warnings_for(handout: Handout, today: dt.date) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -273,6 +274,34 @@ def test_an_output_path_under_a_file_is_a_clean_error(cli: Callable[..., Run], p
     assert_clean_failure(result, output)
     assert f"cannot write {output}: Not a directory" in result.stderr
     assert notes.read_text(encoding="utf-8") == "not a folder"
+
+
+@pytest.mark.parametrize("name", ["", ".", "folder", "content.yaml", "notes.txt", "pipe.pdf"])
+def test_a_build_writes_only_a_pdf_file(cli: Callable[..., Run], project: Path, name: str) -> None:
+    """-o content.yaml by mistake must not replace the content with a PDF; nor may a folder or a device be."""
+    (project.parent / "folder").mkdir()
+    (project.parent / "notes.txt").write_text("notes", encoding="utf-8")
+    os.mkfifo(project.parent / "pipe.pdf")
+    before = {path.name: path.read_bytes() for path in project.parent.iterdir() if path.is_file()}
+    output = project.parent / name if name else Path(name)
+    try:
+        result = cli("build", "--content", project, "--topic", "muscle-calcification", "--lang", "en",
+                     "--clinic", "riverside-family", "-o", output)  # fmt: skip
+    finally:
+        (project.parent / "pipe.pdf").unlink()  # the session's check of every PDF would wait on it
+    assert result.exit_code == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.output
+    assert "pdf" in result.stderr.lower()
+    assert {path.name: path.read_bytes() for path in project.parent.iterdir() if path.is_file()} == before
+
+
+def test_a_build_through_a_symbolic_link_writes_its_target(cli: Callable[..., Run], project: Path) -> None:
+    link, target = project.parent / "latest.pdf", project.parent / "handouts" / "riverside-en.pdf"
+    target.parent.mkdir()
+    link.symlink_to(target)
+    result = cli("build", "--content", project, "--topic", "muscle-calcification", "--lang", "en",
+                 "--clinic", "riverside-family", "-o", link)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_bytes().startswith(b"%PDF")
 
 
 @pytest.mark.parametrize("out", ["a file", "under a file"])
