@@ -24,7 +24,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -104,6 +104,7 @@ class BatchReport:
     results: list[Result]
     manifest: Path
     removed: list[str] = field(default_factory=list)  # handouts of retired topics, taken out of the folder
+    outside: list[str] = field(default_factory=list)  # handouts of clinics, languages or layouts that are gone
 
     @property
     def failures(self) -> list[Result]:
@@ -269,6 +270,23 @@ def _not_empty(path: Path) -> bool:
         return path.stat().st_size > 0
     except FileNotFoundError:
         return False
+
+
+def _not_planned(request: BatchRequest, planned: Plan, earlier: dict[Job, Result]) -> tuple[list[Result], list[str]]:
+    """What earlier runs built that this run left out: the handouts still part of the whole matrix, which
+    stay in the manifest and the catalog (a run for --langs es keeps the other languages there), and the
+    paths of those no longer part of it (their clinic, language or layout is gone), which are left out."""
+    this_run = set(planned.jobs)
+    whole = set(plan(replace(request, languages=None, topics=None, layouts=None)).jobs)
+    kept, outside = [], []
+    for job, result in sorted(earlier.items()):
+        if job in this_run or result.status == "failed" or not (request.out / result.path).is_file():
+            continue
+        if job in whole:
+            kept.append(result)
+        else:
+            outside.append(result.path)
+    return kept, outside
 
 
 def _make_folder(out: Path) -> None:
@@ -445,11 +463,12 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
                 progress(result, len(results), total)
             if request.fail_fast and result.status == "failed":
                 break
-    manifest = _write_manifest(out, request.shard, sorted(results, key=lambda r: r.job))
+    kept, outside = _not_planned(request, plan_, earlier) if request.shard == (1, 1) else ([], [])
+    manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
     if request.shard == (1, 1):
-        write_catalog(out, [r for r in results if r.status != "failed"])
+        write_catalog(out, [r for r in results + kept if r.status != "failed"])
     (out / JOURNAL).unlink(missing_ok=True)
-    return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed)
+    return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside)
 
 
 def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> Iterator[Result]:

@@ -334,3 +334,34 @@ def test_requested_languages_are_checked_and_written_as_the_content_writes_them(
     assert result.exit_code == 0, result.output
     assert {path.split("/")[1] for path in pdfs(out)} == {"en", "zh-Hans"}
     assert len(manifest(out)) == len(pdfs(out)) == 6
+
+
+def test_a_run_for_some_languages_keeps_the_others_in_the_manifest_and_catalog(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """Rebuilding Spanish after a fix must not take every other handout off the staff page."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en,es").exit_code == 0
+    everything = pdfs(out)
+    assert batch(cli, project, out, "--langs", "es", "--force").exit_code == 0
+    assert {str(row["path"]) for row in manifest(out)} == everything
+    catalog = (out / "index.html").read_text(encoding="utf-8")
+    assert all(path.split("/")[-1] in catalog and f"/{path.split('/')[1]}/" in catalog for path in everything)
+    assert catalog.count("<li") == len(everything)
+    again = batch(cli, project, out, "--langs", "en,es")
+    assert again.exit_code == 0 and again.stdout.startswith(f"0 built, {len(everything)} up to date")
+
+
+def test_handouts_of_a_language_a_clinic_dropped_leave_the_catalog(cli: Callable[..., Run], project: Path,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    out = tmp_path / "out"
+    assert batch(cli, project, out).exit_code == 0  # the languages each clinic offers
+    clinic = project.parent / "clinics" / "okafor-community.yaml"
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace("languages: [en, es, ", "languages: [en, "))
+    result = batch(cli, project, out)
+    assert result.exit_code == 0, result.output
+    dropped = {f"okafor-community/es/muscle-calcification-{layout}.pdf" for layout in ("standard", "large-print")}
+    assert dropped <= pdfs(out), "the files stay: a wrong roster must not delete a health system's handouts"
+    assert not dropped & {str(row["path"]) for row in manifest(out)}
+    assert "okafor-community/es/" not in (out / "index.html").read_text(encoding="utf-8")
+    assert "note: 2 handouts" in result.stderr and "no longer in the matrix" in result.stderr
