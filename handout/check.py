@@ -64,16 +64,21 @@ def check_project(project: Project, options: CheckOptions) -> list[Finding]:
     content = load_content(project.content_path)
     today = options.today or dt.date.today()
     findings: list[Finding] = []
+    printed = [topic for topic in content.content.topics if topic.review.status != "retired"]
     for topic in content.content.topics:
+        if topic not in printed:
+            findings.append(_finding(content, _topic_path(content, topic), "info", "review", topic.id, "",
+                                     "retired: it is not printed, so it is not checked"))  # fmt: skip
+    for topic in printed:
         findings += _review(content, topic, today)
         findings += _translations(content, topic, options.require_reviewed)
         findings += _glyphs(content, topic)
         findings += _reading(content, topic)
     clinics = [load_clinic(project, clinic_id) for clinic_id in project.clinic_ids()]
     layouts = [load_layout(project, name) for name in project.layout_names()]
-    findings += _clinic_languages(project, content)
+    findings += _clinic_languages(clinics, printed)
     findings += _colours(clinics, layouts)
-    for topic in content.content.topics:
+    for topic in printed:
         findings += _layout(content, topic, clinics, layouts)
     return sorted(findings, key=lambda f: (f.severity != "error", f.severity != "warning", f.topic, f.language))
 
@@ -296,11 +301,11 @@ def _tight_fit(page: Page, size: float) -> str:
             "address or website may not fit; shorten this language by a line or two")  # fmt: skip
 
 
-def _clinic_languages(project: Project, content: LoadedContent) -> Iterator[Finding]:
-    for clinic_id in project.clinic_ids():
-        clinic = load_clinic(project, clinic_id)
+def _clinic_languages(clinics: list[LoadedClinic], topics: list[Topic]) -> Iterator[Finding]:
+    for clinic in clinics:
+        clinic_id = clinic.id
         for index, language in enumerate(clinic.clinic.languages):
-            for topic in content.content.topics:
+            for topic in topics:
                 if language not in topic.documents:
                     position = clinic.source.locate(("languages", index))
                     yield Finding(

@@ -215,3 +215,17 @@ def test_clinics_whose_pages_fit_alike_are_fitted_once(project: Path, tmp_path: 
     assert len(notes) == 4, notes  # en and es, both layouts: reported for the twin too
     assert not [key for key in fitted if key[0] == "north-2"], "the twin's pages fit like north's"
     assert len(fitted) == len(set(fitted))
+
+
+def test_a_retired_topic_is_not_checked(cli: Callable[..., Run], project: Path) -> None:
+    """It is never printed: a missing translation or an overdue review of it must not fail a release."""
+    text = project.read_text(encoding="utf-8").replace("status: draft", "status: retired")
+    project.write_text(text.replace("next_review: 2028-11-25", "next_review: 2026-11-26"), encoding="utf-8")
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace("languages: [en, ", "languages: [de, en, "))
+    code, found = findings(cli, project, "--strict")
+    assert code == 0, [f for f in found if f["severity"] != "info"]
+    assert [f["message"] for f in found if f["check"] == "review"] == [
+        "retired: it is not printed, so it is not checked"
+    ]
+    assert not [f for f in found if f["check"] in ("layout", "translation", "readability")]
