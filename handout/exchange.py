@@ -11,6 +11,7 @@ gives back the same document.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,10 +79,16 @@ def import_po(content_path: Path, po_path: Path) -> Imported:
 
 
 def _read_po(po_path: Path) -> polib.POFile:
+    if not po_path.is_file():  # polib would read the path itself as the text of a PO file
+        raise NotFoundError(f"cannot read {po_path}: there is no such file")
     try:
         return polib.pofile(str(po_path), encoding="utf-8")
     except OSError as exc:
-        raise NotFoundError(f"cannot read {po_path}: {exc.strerror}") from None
+        if exc.strerror:
+            raise NotFoundError(f"cannot read {po_path}: {exc.strerror}") from None
+        line = re.search(r"line (\d+)", str(exc))  # polib reports a syntax error as an OSError
+        where = int(line.group(1)) if line else 1
+        raise InputError([Problem(po_path, where, 1, f"not a readable PO file: {exc}")]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError([Problem(po_path, 1, 1, f"not a readable PO file: {exc}")]) from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,16 +121,9 @@ def _inside(asset_dir: Path, relative: str) -> Path:
 
 def _read_png(path: Path, relative: str) -> Logo:
     try:
-        with Image.open(path) as probe:
-            if probe.format != "PNG":
-                raise LogoProblem(f"logo {relative} is not a PNG image (it is {probe.format})")
-            if probe.width * probe.height > MAX_LOGO_PIXELS:
-                raise LogoProblem(
-                    f"logo {relative} is {probe.width}x{probe.height} pixels: use an image under 4000x4000"
-                )
-            probe.verify()
-        image: Image.Image = Image.open(path)
-        image.load()
+        with warnings.catch_warnings():  # the size is checked here, with a message that says what to do
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = _loaded_png(path, relative)
     except Image.DecompressionBombError:
         raise LogoProblem(f"logo {relative} has far too many pixels: use an image under 4000x4000") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -137,6 +131,18 @@ def _read_png(path: Path, relative: str) -> Logo:
     if image.height > PRINT_PIXELS_HIGH:
         image = _at_print_resolution(image)
     return Logo(path, float(image.width), float(image.height), EmbeddedImage.of(ImageReader(image)))
+
+
+def _loaded_png(path: Path, relative: str) -> Image.Image:
+    with Image.open(path) as probe:
+        if probe.format != "PNG":
+            raise LogoProblem(f"logo {relative} is not a PNG image (it is {probe.format})")
+        if probe.width * probe.height > MAX_LOGO_PIXELS:
+            raise LogoProblem(f"logo {relative} is {probe.width}x{probe.height} pixels: use an image under 4000x4000")
+        probe.verify()
+    image: Image.Image = Image.open(path)
+    image.load()
+    return image
 
 
 def _at_print_resolution(image: Image.Image) -> Image.Image:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from functools import cached_property
 from pathlib import Path
@@ -119,7 +120,7 @@ class CsvClinics(_SchemaChecked):
             text = self.path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise InputError([Problem(self.path, 1, 1, "not UTF-8 text: export the CSV as UTF-8")]) from None
-        reader = csv.DictReader(text.splitlines())
+        reader = csv.DictReader(io.StringIO(text, newline=""))  # a quoted cell may hold line breaks
         missing = [
             c for c in ("id", "name", "primary", "address", "phone", "languages") if c not in (reader.fieldnames or [])
         ]
@@ -149,12 +150,12 @@ class CsvClinics(_SchemaChecked):
 
     def _clinic_data(self, row: dict[str, str]) -> dict[str, Any]:
         def value(column: str) -> str:
-            return (row.get(column) or "").strip()
+            return " ".join((row.get(column) or "").split())  # a line break typed in a cell is a space
 
         data: dict[str, Any] = {
             "name": value("name"),
             "colors": {"primary": value("primary")} | ({"secondary": value("secondary")} if value("secondary") else {}),
-            "address": [part.strip() for part in value("address").split(";") if part.strip()],
+            "address": _address_lines(row.get("address") or ""),
             "phone": value("phone"),
             "languages": [part.strip() for part in value("languages").replace(" ", ";").split(";") if part.strip()],
         }
@@ -202,3 +203,8 @@ def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
             raise InputError([Problem(clinics, 1, 1, "roster file not found: check the path")])
         return CsvClinics(clinics)
     return FolderClinics(project)
+
+
+def _address_lines(cell: str) -> list[str]:
+    """An address cell's lines: separated by ';' or by line breaks typed in the cell."""
+    return [" ".join(part.split()) for part in cell.replace("\n", ";").split(";") if part.strip()]

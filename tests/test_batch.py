@@ -365,3 +365,19 @@ def test_handouts_of_a_language_a_clinic_dropped_leave_the_catalog(cli: Callable
     assert not dropped & {str(row["path"]) for row in manifest(out)}
     assert "okafor-community/es/" not in (out / "index.html").read_text(encoding="utf-8")
     assert "note: 2 handouts" in result.stderr and "no longer in the matrix" in result.stderr
+
+
+def test_line_breaks_typed_in_roster_cells(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """A spreadsheet cell may hold line breaks (Alt+Enter): a name stays one name, an address gets its lines."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        'id,name,primary,address,phone,languages\nsouth,"South\nClinic",#0B6E4F,"2 Side St\nSuite 4;Town",'
+        "(555) 555-0101,en\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--clinics", roster, "--layouts", "standard")
+    assert result.exit_code == 0, result.output
+    text = PdfReader(out / "south/en/muscle-calcification-standard.pdf").pages[0].extract_text()
+    assert "South Clinic" in text and "SouthClinic" not in text
+    assert "2 Side St, Suite 4, Town" in text

@@ -65,3 +65,13 @@ def test_markup_in_a_translation_is_refused(cli: Callable[..., Run], project: Pa
     po.save(str(tmp_path / "es.po"))
     result = cli("import-po", tmp_path / "es.po", "--content", project)
     assert result.exit_code == 2 and "markup tag" in result.stderr
+
+
+def test_a_po_file_that_is_missing_or_broken_says_why(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    missing = cli("import-po", tmp_path / "nope.po", "--content", project)
+    assert missing.exit_code == 2 and f"cannot read {tmp_path / 'nope.po'}: there is no such file" in missing.stderr
+    broken = tmp_path / "broken.po"
+    broken.write_text('msgid ""\nmsgstr ""\n\nmsgid "a"\nmsgid "b"\nmsgstr "c"\n', encoding="utf-8")
+    result = cli("import-po", broken, "--content", project)
+    assert result.exit_code == 2 and "None" not in result.stderr
+    assert f"{broken}:" in result.stderr and "not a readable PO file" in result.stderr

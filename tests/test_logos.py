@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,3 +71,13 @@ def test_a_large_logo_is_embedded_at_print_resolution(cli: Callable[..., Run], p
     header = picture.crop((0, 0, picture.width // 3, 200))
     colours = header.getcolors(header.width * header.height) or []
     assert any(abs(r - 0xC0) < 12 and abs(g - 0x1F) < 12 and abs(b - 0x5A) < 12 for _, (r, g, b) in colours)
+
+
+def test_a_logo_with_far_too_many_pixels_is_one_message_and_no_python_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    Image.new("1", (10_000, 9_000)).save(folder / "huge.png")  # past Pillow's own warning, at 1 bit a pixel
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(logos.LogoProblem, match=r"10000x9000 pixels: use an image under 4000x4000"):
+            logos.read_logo(folder, "huge.png")
