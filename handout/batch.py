@@ -21,6 +21,7 @@ import json
 import os
 import re
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -397,7 +398,19 @@ def _init_worker(setup: _WorkerSetup) -> None:
     # Ctrl-C reaches every process of the terminal's group: the parent stops the run, and a worker
     # finishes its handout (each is written whole anyway) instead of printing a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _worker = _Worker(setup, _inherited[1] if _inherited and _inherited[0] == setup else None)
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A batch killed by itself (kill PID, an out-of-memory killer) leaves its workers waiting for work
+    forever: a worker whose parent is gone stops. What it was writing is a temporary file, never a PDF."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _failed(result: Result, message: str) -> Result:

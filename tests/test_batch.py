@@ -381,3 +381,32 @@ def test_line_breaks_typed_in_roster_cells(cli: Callable[..., Run], project: Pat
     text = PdfReader(out / "south/en/muscle-calcification-standard.pdf").pages[0].extract_text()
     assert "South Clinic" in text and "SouthClinic" not in text
     assert "2 Side St, Suite 4, Town" in text
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_workers_stop_when_the_batch_is_killed_alone(project: Path, tmp_path: Path, how: int) -> None:
+    """`kill PID` or an out-of-memory killer stops the parent only: its workers must not wait forever."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "handout", "batch", "--content", str(project), "--out", str(out),
+               "--langs", LANGUAGES, "--jobs", "2"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while not (workers and pdfs(out)) and time.monotonic() < deadline and process.poll() is None:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        time.sleep(0.02)
+    assert workers and process.poll() is None, "the batch ended before it could be killed"
+    os.kill(process.pid, how)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived their batch"
+        time.sleep(0.1)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
