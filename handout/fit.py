@@ -86,10 +86,13 @@ def _does_not_fit(page: Page) -> DoesNotFitError:
     short = height_needed(page, scale.body_min)
     # The columns are filled one after the other: a line cut anywhere gives every column one line's height.
     lines = max(1, math.ceil(short * page.layout.columns / (scale.body_min * scale.leading) - 0.05))
+    clinic = handout.clinic
     return DoesNotFitError(
         f"topic '{handout.topic.id}' in '{handout.language}' does not fit on one page with layout "
         f"'{handout.layout.name}' ({page.clinic.page_size}) even at the smallest body size "
         f"{scale.body_min:g} pt: it is about {lines} line{'s' if lines > 1 else ''} too long (each column "
         f"needs {short / 72 * 25.4:.0f} mm more). Shorten the text of this language: "
-        f"{handout.content_file}:{handout.document_line}"
+        f"{handout.content_file}:{handout.document_line}; or, if it fits for other clinics, this clinic's "
+        f"name, address or website, which its page's footer prints: {clinic.source.path}:"
+        f"{clinic.source.locate(('name',)).line}"
     )

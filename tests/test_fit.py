@@ -90,8 +90,10 @@ def test_the_shortfall_is_what_the_columns_lack(project: Path, clinic: str) -> N
     assert render(taller, 13, trial=True).pages == 1
     assert render(not_enough, 13, trial=True).pages > 1
     lines = round(short * 2 / (13 * 1.25) + 0.45)
-    with pytest.raises(DoesNotFitError, match=rf"about {lines} lines? too long"):
+    with pytest.raises(DoesNotFitError, match=rf"about {lines} lines? too long") as raised:
         fit(page)
+    clinic_file = project.parent / "clinics" / f"{clinic}.yaml"
+    assert str(raised.value).endswith(f"which its page's footer prints: {clinic_file}:3"), "names the clinic's file"
 
 
 @pytest.mark.parametrize(("language", "clinic"), [("en", "riverside-family"), ("tl", "costa-azul")])
