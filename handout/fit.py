@@ -32,6 +32,8 @@ def fit(page: Page, hint: float | None = None) -> Fit:
     ``hint`` is the size a like page got (the same document on a page whose footer is a little
     taller or shorter): it is tried first, with the next size up, and is most often the answer.
     """
+    if not page.header_fits:
+        raise _header_does_not_fit(page)
     scale = page.layout.type
     sizes = candidate_sizes(scale.body_max, scale.body_min, scale.step)
     low, high = 0, len(sizes) - 1  # once checked, sizes[high] is known to fit
@@ -95,4 +97,14 @@ def _does_not_fit(page: Page) -> DoesNotFitError:
         f"{handout.content_file}:{handout.document_line}; or, if it fits for other clinics, this clinic's "
         f"name, address or website, which its page's footer prints: {clinic.source.path}:"
         f"{clinic.source.locate(('name',)).line}"
+    )
+
+
+def _header_does_not_fit(page: Page) -> DoesNotFitError:
+    layout = page.handout.layout
+    return DoesNotFitError(
+        f"the clinic's name or phone number does not fit in the header of layout '{layout.name}' "
+        f"(header_height {page.layout.header_height:g} pt, type.header {page.layout.type.header:g} pt), so it "
+        f"would be cut off: raise header_height or lower type.header in {layout.source.path}:"
+        f"{layout.source.locate(('header_height',)).line}"
     )

@@ -124,3 +124,14 @@ def test_every_shipped_language_fits_a_clinic_with_a_long_name_and_a_website(pro
     shipped = Page(resolve(Project.at(REPO / "content.yaml"), "muscle-calcification", "en", "riverside-family",
                            "standard"))  # fmt: skip
     assert taller_footer and taller_footer > shipped.footer_height + 5, "the long name takes another footer line"
+
+
+def test_a_header_too_low_for_its_text_is_an_error_not_clipped_text(project: Path) -> None:
+    layout = project.parent / "layouts" / "standard.yaml"
+    layout.write_text(layout.read_text().replace("header_height: 54", "header_height: 24").replace(
+        "  header: 12", "  header: 24"))  # fmt: skip
+    page = Page(resolve(Project.at(project), "muscle-calcification", "en", "riverside-family", "standard"))
+    assert not page.header_fits
+    line = next(n for n, row in enumerate(layout.read_text().splitlines(), 1) if row.startswith("header_height:"))
+    with pytest.raises(DoesNotFitError, match=rf"raise header_height or lower type.header in {layout}:{line}$"):
+        fit(page)
