@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,18 @@ def test_the_shipped_clinics_fit_their_headers() -> None:
         for layout in project.layout_names():
             page = Page(assemble(content, load_clinic(project, clinic_id), load_layout(project, layout), TOPIC, "en"))
             assert page.header_fits, (clinic_id, layout)
+
+
+@pytest.mark.parametrize("layout", ["standard", "large-print"])
+def test_the_longest_name_and_phone_a_clinic_file_allows_fit_the_header(project: Path, layout: str) -> None:
+    """A clinic file that passes validation never meets 'does not fit in the header' with a shipped layout."""
+    clinics = project.parent / "clinics"
+    riverside = yaml.safe_load((clinics / "riverside-family.yaml").read_text(encoding="utf-8"))
+    longest = dict(riverside, name=("Community Health and Wellness Center " * 6)[:199].strip(),
+                   phone="+1 (800) 555-0199 555 555 5555")  # fmt: skip
+    (clinics / "longest.yaml").write_text(yaml.safe_dump(longest), encoding="utf-8")
+    shutil.copytree(clinics / "riverside-family", clinics / "longest")
+    scratch = Project.at(project)
+    content, shape = load_content(scratch.content_path), load_layout(scratch, layout)
+    for language in ["en", "ar", "zh-Hans", "hi", "ru"]:
+        assert Page(assemble(content, load_clinic(scratch, "longest"), shape, TOPIC, language)).header_fits, language
