@@ -214,8 +214,23 @@ def _explain(error: dict[str, Any]) -> str:
         return f"unknown key '{loc[-1]}' in {dotted_path(loc[:-1])}: remove it or check its spelling"
     if kind == "missing":
         return f"missing key '{loc[-1]}' in {dotted_path(loc[:-1])}: add it"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{dotted_path(loc)}: {message}"
+    return f"{dotted_path(loc)}: {_plain_message(error)}"
+
+
+def _plain_message(error: dict[str, Any]) -> str:
+    """pydantic's message, said the way the file's author thinks of it, with what to do."""
+    kind, limits, given = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "too_long" and isinstance(given, str):
+        return f"{len(given)} characters, at most {limits['max_length']}: shorten it"
+    if kind == "too_long":
+        return f"{limits['actual_length']} entries, at most {limits['max_length']}: remove some"
+    if kind == "too_short" and limits.get("min_length") == 1:
+        return "empty: give at least one"
+    if kind == "string_type" and isinstance(given, int | float):
+        return f'{given} is read as a number: put it in quotes, "{given}"'
+    if kind == "literal_error" and isinstance(given, str):
+        return f"'{given}' is not one of {limits['expected']}: write one of them exactly"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def validate(source: SourceFile, model: type[M], context: dict[str, Any] | None = None) -> M:
