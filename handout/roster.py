@@ -130,8 +130,16 @@ class CsvClinics(_SchemaChecked):
             )
         rows: dict[str, tuple[int, dict[str, str]]] = {}
         problems = []
+        folders: dict[str, str] = {}
+        end = 1  # the header's line
         for row in reader:
-            line = reader.line_num
+            line, end = end + 1, reader.line_num  # a row starts after the last one: a cell may hold line breaks
+            columns = len(reader.fieldnames or [])
+            if None in row or None in row.values():  # DictReader's marks for cells too many or too few
+                cells = columns + len(row.get(None) or []) - sum(value is None for value in row.values())
+                problems.append(Problem(self.path, line, 1, f"this row has {cells} cells and the header {columns}: "
+                                        "check its commas and quotes"))  # fmt: skip
+                continue
             clinic_id = (row.get("id") or "").strip()
             if not clinic_id or clinic_id in rows:
                 problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} is empty or repeated"))
@@ -140,6 +148,11 @@ class CsvClinics(_SchemaChecked):
                 problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} cannot name a folder of the "
                                         "output: use letters, digits and - _ . (a letter or digit first)"))  # fmt: skip
                 continue
+            if clinic_id.lower() in folders:  # Windows and macOS file shares do not tell the two folders apart
+                problems.append(Problem(self.path, line, 1, f"clinic ids {folders[clinic_id.lower()]!r} and "
+                                        f"{clinic_id!r} differ only in case: make them differ in letters"))  # fmt: skip
+                continue
+            folders[clinic_id.lower()] = clinic_id
             rows[clinic_id] = (line, row)
         if problems:
             raise InputError(problems)

@@ -410,3 +410,25 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
     except (OSError, IndexError):
         return "Z"
+
+
+def test_roster_rows_with_cells_out_of_place_or_ids_differing_in_case(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        "id,name,primary,address,phone,languages\n"
+        "n2,South,#123456,2 Main,(555) 555-0101,en,extra\n"
+        "n3,South,#123456\n"
+        "X,A,#123456,1 Main,(555) 555-0100,en\n"
+        "x,B,#123456,1 Main,(555) 555-0100,en\n"
+        'n4,"Unclosed,#123456,1 Main,(555) 555-0100,en\n'
+        "n5,C,#123456,1 Main,(555) 555-0100,en\n",
+        encoding="utf-8",
+    )
+    result = batch(cli, project, tmp_path / "out", "--clinics", roster)
+    assert result.exit_code == 2
+    assert f"{roster}:2:1: this row has 7 cells and the header 6: check its commas and quotes" in result.stderr
+    assert f"{roster}:3:1: this row has 3 cells and the header 6" in result.stderr
+    assert f"{roster}:5:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
+    assert f"{roster}:6:1: this row has 2 cells" in result.stderr, "an unclosed quote runs on: its row is named"
