@@ -163,16 +163,28 @@ def plan(request: BatchRequest) -> Plan:
     asked = [content.topic(t) for t in request.topics] if request.topics else content.content.topics
     retired = [topic.id for topic in asked if topic.review.status == "retired"]
     topics = [topic.id for topic in asked if topic.id not in retired]
+    offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids()}
+    _check_offered(request.languages or [], offers, content)
     jobs = []
-    for clinic_id in clinics.ids():
-        offered = clinics.languages(clinic_id)
-        for language in request.languages or offered:
+    for clinic_id, offered in offers.items():
+        for language in [code for code in offered if code in request.languages] if request.languages else offered:
             for topic in topics:
                 for layout in layout_names:
                     jobs.append(Job(clinic_id, language, topic, layout))
     part, total = request.shard
     jobs = [job for index, job in enumerate(sorted(jobs)) if index % total == part - 1]
     return Plan(content, clinics, layouts, jobs, retired)
+
+
+def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], content: LoadedContent) -> None:
+    """--langs picks among the languages the clinics offer: one that none offers is a mistake, said before any work."""
+    offered = {code for codes in offers.values() for code in codes}
+    for language in requested:
+        if language not in offered:
+            written = sorted({code for topic in content.content.topics for code in topic.documents})
+            alike = [code for code in written if code.split("-")[0] == language.split("-")[0]]
+            hint = f" (did you mean {' or '.join(alike)}?)" if alike and language not in alike else ""
+            raise HandoutError(f"--langs {language}: no clinic offers it{hint}; clinics list the languages they offer")
 
 
 # ---------------------------------------------------------------- input hashes
@@ -260,10 +272,20 @@ def _load_state(out: Path) -> dict[Job, Result]:
 def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out: Path) -> Result | None:
     previous = state.get(job)
     fresh = previous and previous.status in ("built", "skipped") and previous.inputs == inputs
-    built = (out / job.relative_path).is_file() and _not_empty(out / thumbnail_path(job.relative_path))
+    built = _unchanged(out / job.relative_path, previous.sha256 if previous else "") and _not_empty(
+        out / thumbnail_path(job.relative_path)
+    )
     if previous and fresh and built:
         return Result(**{**asdict(previous), "status": "skipped"})
     return None
+
+
+def _unchanged(pdf: Path, sha256: str) -> bool:
+    """Whether the PDF is there as it was built: one cut short or replaced since is built again."""
+    try:
+        return hashlib.sha256(pdf.read_bytes()).hexdigest() == sha256
+    except OSError:
+        return False
 
 
 def _not_empty(path: Path) -> bool:
@@ -276,7 +298,7 @@ def _not_empty(path: Path) -> bool:
 def _not_planned(request: BatchRequest, planned: Plan, earlier: dict[Job, Result]) -> tuple[list[Result], list[str]]:
     """What earlier runs built that this run left out: the handouts still part of the whole matrix, which
     stay in the manifest and the catalog (a run for --langs es keeps the other languages there), and the
-    paths of those no longer part of it (their clinic, language or layout is gone), which are left out."""
+    paths of those no longer part of it (their clinic, language, topic or layout is gone), which are left out."""
     this_run = set(planned.jobs)
     whole = set(plan(replace(request, languages=None, topics=None, layouts=None)).jobs)
     kept, outside = [], []
@@ -305,11 +327,14 @@ def _remove_retired(out: Path, retired: list[str], earlier: dict[Job, Result]) -
     removed = []
     folder = out.resolve()
     for job, result in sorted(earlier.items()):
-        if job.topic in retired and result.path:
-            for path in (out / result.path, out / thumbnail_path(result.path)):
-                if path.resolve().is_relative_to(folder):  # a manifest edited by hand cannot point elsewhere
-                    path.unlink(missing_ok=True)
+        if job.topic not in retired or not result.path:
+            continue
+        pdf = out / result.path
+        if pdf.is_file():  # a shard's manifest may still list what an earlier run removed
             removed.append(result.path)
+        for path in (pdf, out / thumbnail_path(result.path)):
+            if path.resolve().is_relative_to(folder):  # a manifest edited by hand cannot point elsewhere
+                path.unlink(missing_ok=True)
     return removed
 
 
@@ -448,7 +473,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     _make_folder(out)
     _remove_stale_temporaries(out)
     earlier = _load_state(out)
-    removed = _remove_retired(out, plan_.retired, earlier)
+    # Like the catalog, which must not link to them, a shard leaves them to the plain run after it.
+    removed = _remove_retired(out, plan_.retired, earlier) if request.shard == (1, 1) else []
     state = {} if request.force else earlier
     results: list[Result] = []
     pending: list[tuple[Job, dict[str, str]]] = []

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handout.errors import HandoutError, OutputError
+from handout.errors import OutputError
 from handout.fit import fit
 from handout.locales import labels_for
 from handout.output import write_atomic
@@ -39,8 +39,6 @@ def default_output(request: BuildRequest) -> Path:
 def build_handout(project: Project, request: BuildRequest, today: dt.date | None = None) -> Built:
     target = output_file(request.output or default_output(request))
     handout = resolve(project, request.topic, request.language, request.clinic, request.layout)
-    if handout.topic.review.status == "retired":
-        raise HandoutError(f"topic '{handout.topic.id}' is retired in {handout.content_file}: it is not printed")
     page = Page(handout)
     chosen = fit(page)
     rendered = render(page, chosen.body_size)

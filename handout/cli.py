@@ -207,9 +207,9 @@ def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts:
     for path in report.removed:
         click.echo(f"removed: {path} (its topic is retired)", err=True)
     if report.outside:
-        click.echo(f"note: {len(report.outside)} handouts in {out} are no longer in the matrix (their clinic, language "
-                   f"or layout is gone), e.g. {report.outside[0]}; they are left out of the manifest and "
-                   "index.html: delete them if they should not be printed", err=True)  # fmt: skip
+        click.echo(f"note: {len(report.outside)} handouts in {out} are no longer in the matrix (their clinic, "
+                   f"language, topic or layout is gone), e.g. {report.outside[0]}; they are left out of the manifest "
+                   "and index.html: delete them if they should not be printed", err=True)  # fmt: skip
     click.echo(
         f"{report.count('built')} built, {report.count('skipped')} up to date, {report.count('failed')} failed; "
         f"manifest: {report.manifest}"

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from handout import __version__
-from handout.errors import InputError, NotFoundError, Problem
+from handout.errors import HandoutError, InputError, NotFoundError, Problem
 from handout.fonts import FontFamily, Script, script_for, unprintable_characters
 from handout.inline import plain
 from handout.loading import SourceFile, load_yaml, validate
-from handout.locales import Labels, labels_for
+from handout.locales import Labels, babel_locale, labels_for
 from handout.logos import Logo, LogoProblem, read_logo
 from handout.schema import Clinic, Content, Document, Layout, Topic
 
@@ -209,8 +209,13 @@ def assemble(
 ) -> Handout:
     """Pick the topic's document in ``language`` and check that its fonts can print every character."""
     topic = content.topic(topic_id)
+    if topic.review.status == "retired":
+        where = content.source.locate(("topics", content.content.topics.index(topic), "review", "status"))
+        raise HandoutError(f"topic '{topic_id}' is retired ({content.source.path}:{where.line}), so it is not "
+                           "printed: set its review status to draft or approved to print it again")  # fmt: skip
     document = topic.documents.get(language)
     if document is None:
+        babel_locale(language)  # an unknown code says so
         known = ", ".join(topic.documents)
         raise NotFoundError(f"topic '{topic_id}' has no '{language}' document; languages: {known}")
     handout = Handout(

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,7 @@ from handout.batch import (
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
 from handout.resolve import load_content
 
-LANGUAGES = "en,es,fr,ar,zh-Hans,hi,ru,vi"
+LANGUAGES = "en,es,fr,ar,zh-Hans,ru,vi,ht"  # each offered by at least one sample clinic
 
 
 def batch(cli: Callable[..., Run], project: Path, out: Path, *options: str) -> Run:
@@ -45,6 +46,14 @@ def batch(cli: Callable[..., Run], project: Path, out: Path, *options: str) -> R
 
 def manifest(out: Path, name: str = "manifest.json") -> list[dict[str, object]]:
     return json.loads((out / name).read_text(encoding="utf-8"))
+
+
+def expected_handouts(project: Path, languages: str = LANGUAGES) -> int:
+    """Handouts of a batch for ``languages``: each clinic gets those of them it offers, in both layouts."""
+    topics = len(load_content(project).content.topics)
+    offered = [yaml.safe_load(path.read_text(encoding="utf-8"))["languages"]
+               for path in (project.parent / "clinics").glob("*.yaml")]  # fmt: skip
+    return topics * 2 * sum(len(set(codes) & set(languages.split(","))) for codes in offered)
 
 
 def pdfs(out: Path) -> set[str]:
@@ -158,7 +167,9 @@ def test_a_failing_clinic_does_not_stop_the_others(cli: Callable[..., Run], proj
 
 
 def test_fail_fast_stops_at_the_first_failure(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
-    result = batch(cli, project, tmp_path / "out", "--langs", "sv", "--jobs", "1", "--fail-fast")
+    for clinic in (project.parent / "clinics").glob("*.yaml"):  # a language no topic is written in yet
+        clinic.write_text(re.sub(r"(?m)^languages: .*$", "languages: [sv]", clinic.read_text(encoding="utf-8")))
+    result = batch(cli, project, tmp_path / "out", "--jobs", "1", "--fail-fast")
     assert result.exit_code == 1
     assert "0 built" in result.stdout and "1 failed" in result.stdout
 
@@ -227,7 +238,7 @@ def test_sigkill_leaves_only_whole_pdfs_and_a_rerun_finishes(project: Path, tmp_
         os.utime(temporary, (time.time() - 3600, time.time() - 3600))
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    expected = len(load_content(project).content.topics) * 3 * len(LANGUAGES.split(",")) * 2
+    expected = expected_handouts(project)
     assert len(pdfs(out)) == expected
     assert not list(out.glob("**/.*.tmp"))
     assert len(manifest(out)) == expected
@@ -254,7 +265,7 @@ def test_ctrl_c_stops_the_batch_without_a_traceback(project: Path, tmp_path: Pat
     assert "Traceback" not in errors.decode() and "KeyboardInterrupt" not in errors.decode()
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    assert len(manifest(out)) == len(load_content(project).content.topics) * 3 * len(LANGUAGES.split(",")) * 2
+    assert len(manifest(out)) == expected_handouts(project)
 
 
 def _sigint_disposition() -> str:
@@ -333,7 +344,7 @@ def test_requested_languages_are_checked_and_written_as_the_content_writes_them(
     result = batch(cli, project, out, "--langs", "EN,en,ZH-HANS", "--layouts", "standard")
     assert result.exit_code == 0, result.output
     assert {path.split("/")[1] for path in pdfs(out)} == {"en", "zh-Hans"}
-    assert len(manifest(out)) == len(pdfs(out)) == 6
+    assert len(manifest(out)) == len(pdfs(out)) == 3 + 1  # English everywhere, Chinese where it is offered
 
 
 def test_a_run_for_some_languages_keeps_the_others_in_the_manifest_and_catalog(
@@ -432,3 +443,37 @@ def test_roster_rows_with_cells_out_of_place_or_ids_differing_in_case(
     assert f"{roster}:3:1: this row has 3 cells and the header 6" in result.stderr
     assert f"{roster}:5:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
     assert f"{roster}:6:1: this row has 2 cells" in result.stderr, "an unclosed quote runs on: its row is named"
+
+
+def test_a_language_no_clinic_offers_is_one_error_with_a_hint(cli: Callable[..., Run], project: Path,
+                                                                tmp_path: Path) -> None:  # fmt: skip
+    result = batch(cli, project, tmp_path / "out", "--langs", "en,zh")
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert "--langs zh: no clinic offers it (did you mean zh-Hans or zh-Hant?)" in result.stderr
+
+
+def test_a_pdf_cut_short_or_replaced_since_it_was_built_is_built_again(cli: Callable[..., Run], project: Path,
+                                                                        tmp_path: Path) -> None:  # fmt: skip
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    damaged = out / "costa-azul/en/muscle-calcification-standard.pdf"
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[:1000])
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.stdout.startswith("1 built, 2 up to date")
+    assert damaged.read_bytes() == whole
+
+
+def test_a_shard_leaves_retired_handouts_to_the_plain_run_that_rewrites_the_catalog(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en").exit_code == 0
+    built = pdfs(out)
+    project.write_text(project.read_text(encoding="utf-8").replace("status: draft", "status: retired"))
+    shard = batch(cli, project, out, "--langs", "en", "--shard", "1/2")
+    assert shard.exit_code == 0 and "removed:" not in shard.stderr
+    assert pdfs(out) == built, "the catalog of the last plain run still links to them"
+    plain = batch(cli, project, out, "--langs", "en")
+    assert plain.stderr.count("removed: ") == len(built) and pdfs(out) == set()
+    assert "removed:" not in batch(cli, project, out, "--langs", "en").stderr

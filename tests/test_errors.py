@@ -445,3 +445,14 @@ def test_symlinked_logo_leaving_the_clinic_folder_is_rejected(
     result = build(cli, project, output)
     assert_clean_failure(result, output)
     assert "outside the clinic's folder" in result.stderr
+
+
+def test_building_a_retired_topic_names_its_status_line(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    project.write_text(project.read_text(encoding="utf-8").replace("status: draft", "status: retired"))
+    output = tmp_path / "x.pdf"
+    result = build(cli, project, output)
+    assert_clean_failure(result, output)
+    line = next(n for n, row in enumerate(project.read_text().splitlines(), 1) if row.strip() == "status: retired")
+    assert f"is retired ({project}:{line})" in result.stderr and "set its review status to draft or approved" in (
+        result.stderr
+    )

@@ -135,7 +135,7 @@ def test_generated_hostile_input(cli: Callable[..., Run], workspace: Path, name:
 @pytest.mark.parametrize(
     ("option", "value", "expect"),
     [("--clinic", "../../etc/passwd", "no clinic"), ("--layout", "../standard", "no layout"),
-     ("--lang", "xx", "has no 'xx' document"), ("--topic", "../sample", "no topic")],
+     ("--lang", "xx", "unknown language code 'xx'"), ("--topic", "../sample", "no topic")],
 )  # fmt: skip
 def test_hostile_names_on_the_command_line(cli: Callable[..., Run], workspace: Path, option: str, value: str,
                                            expect: str) -> None:  # fmt: skip
