@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handout.colours import TEXT_CONTRAST, low_contrast, palette_for
 from handout.errors import OutputError
 from handout.fit import fit
 from handout.locales import labels_for
@@ -70,6 +71,11 @@ def warnings_for(handout: Handout, today: dt.date) -> list[str]:
         warnings.append(f"{where} is a draft: have a clinician approve it before it is given to patients")
     if review.next_review < today:
         warnings.append(f"{where} was due for review on {review.next_review.isoformat()}")
+    palette = palette_for(handout.clinic.clinic.colors, handout.layout.layout.colors)
+    for role, ratio in low_contrast(palette):
+        warnings.append(f"clinic '{handout.clinic.id}': {role} contrast {ratio:.1f}:1 with layout "
+                        f"'{handout.layout.name}', below {TEXT_CONTRAST}:1, is hard to read: change the brand "
+                        "colours (handout check lists them)")  # fmt: skip
     translation = handout.document.translation
     if translation is not None and not translation.reviewed:
         warnings.append(

@@ -15,8 +15,7 @@ from typing import Literal
 
 from reportlab.lib.colors import HexColor
 
-from handout.colours import contrast_ratio, palette_for
-from handout.compose import TEXT
+from handout.colours import TEXT_CONTRAST, contrast_ratio, low_contrast, palette_for
 from handout.errors import HandoutError
 from handout.fit import fit, height_needed
 from handout.fonts import script_code, script_for
@@ -218,20 +217,10 @@ def _colours(clinics: list[LoadedClinic], layouts: list[LoadedLayout]) -> Iterat
     for clinic in clinics:
         for layout in layouts:
             palette = palette_for(clinic.clinic.colors, layout.layout.colors)
-            pairs = [
-                ("headings", palette.heading_text, white, 4.5),
-                ("header text", palette.header_text, palette.header_fill, 4.5),
-                ("summary text", TEXT, palette.summary_fill, 4.5),
-                ("box text", TEXT, palette.highlight_fill, 4.5),
-                ("box headings", palette.heading_text, palette.highlight_fill, 4.5),
-                ("warning headings", palette.warning_border, palette.warning_fill, 4.5),
-            ]
-            for role, text, background, needed in pairs:
-                ratio = contrast_ratio(text, background)
-                if ratio < needed:
-                    message = (f"{role}: contrast {ratio:.1f}:1 with layout '{layout.name}', needs {needed}:1: "
-                               "choose a darker primary or a lighter secondary colour")  # fmt: skip
-                    yield _clinic_finding(clinic, "error", "contrast", message)
+            for role, ratio in low_contrast(palette):
+                message = (f"{role}: contrast {ratio:.1f}:1 with layout '{layout.name}', needs {TEXT_CONTRAST}:1: "
+                           "choose a darker primary or a lighter secondary colour")  # fmt: skip
+                yield _clinic_finding(clinic, "error", "contrast", message)
             fills = (("summary box", palette.summary_fill), ("highlight box", palette.highlight_fill),
                      ("warning box", palette.warning_fill))  # fmt: skip
             for role, fill in fills:

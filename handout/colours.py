@@ -68,3 +68,20 @@ def palette_for(brand: BrandColours, roles: ColourRoles) -> Palette:
         warning_fill=role(roles.warning_fill),
         warning_border=role(roles.warning_border),
     )
+
+
+TEXT_CONTRAST = 4.5  # WCAG 2.1 AA for text at body size
+
+
+def low_contrast(palette: Palette) -> list[tuple[str, float]]:
+    """The page's text colours that stand out less from their background than WCAG 2.1 AA asks: (role, ratio)."""
+    pairs = [
+        ("headings", palette.heading_text, white),
+        ("header text", palette.header_text, palette.header_fill),
+        ("summary text", NEAR_BLACK, palette.summary_fill),
+        ("box text", NEAR_BLACK, palette.highlight_fill),
+        ("box headings", palette.heading_text, palette.highlight_fill),
+        ("warning headings", palette.warning_border, palette.warning_fill),
+    ]
+    ratios = [(role, contrast_ratio(text, background)) for role, text, background in pairs]
+    return [(role, ratio) for role, ratio in ratios if ratio < TEXT_CONTRAST]

@@ -229,3 +229,18 @@ def test_a_retired_topic_is_not_checked(cli: Callable[..., Run], project: Path) 
         "retired: it is not printed, so it is not checked"
     ]
     assert not [f for f in found if f["check"] in ("layout", "translation", "readability")]
+
+
+def test_a_build_in_hard_to_read_brand_colours_warns(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """Front-desk staff print anyway; the warning (and the batch manifest) tells clinic IT what to change."""
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    shipped = cli("build", "--content", project, "--topic", "muscle-calcification", "--lang", "en", "--clinic",
+                  "riverside-family", "-o", tmp_path / "a.pdf")  # fmt: skip
+    assert shipped.exit_code == 0 and "contrast" not in shipped.stderr
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace('primary: "#0B6E4F"', 'primary: "#FFFF00"'))
+    result = cli("build", "--content", project, "--topic", "muscle-calcification", "--lang", "en", "--clinic",
+                 "riverside-family", "-o", tmp_path / "b.pdf")  # fmt: skip
+    assert result.exit_code == 0
+    assert "warning: clinic 'riverside-family': headings contrast 1.1:1 with layout 'standard', below 4.5:1" in (
+        result.stderr
+    )
