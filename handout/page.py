@@ -138,22 +138,30 @@ class Page:
     @cached_property
     def footer_paragraphs(self) -> list[Flowable]:
         handout, labels = self.handout, self.handout.labels
-        contact: list[tuple[str, bool]] = [(self.clinic.name, True), (SEPARATOR + self.clinic.phone, False)]
-        if not self.address_in_header:
-            contact.append((SEPARATOR + ", ".join(self.clinic.address), False))
-        if self.clinic.website:
-            contact.append((SEPARATOR + self.clinic.website, False))
         reviewed = labels("Last reviewed: {date}", date=labels.date(handout.topic.review.last_reviewed))
         sources = "; ".join(source.title for source in handout.topic.sources)
         size, width = self.layout.type.footer, self.footer_text_width
         paragraphs = [
-            _contact_line(tuple(contact), handout.script, size),
+            self._contact_line(size, width),
             _footer_note(f"{reviewed}{SEPARATOR}{labels('Sources:')} {sources}", handout.script, size, False, width),
         ]
         note = self.translation_note()
         if note:
             paragraphs.append(_footer_note(note, handout.script, size, True, width))
         return paragraphs
+
+    def _contact_line(self, size: float, width: float) -> Flowable:
+        """The clinic's name, phone number, address (when the header has no room for it) and website.
+        A long name, which the header prints large already, is left out when it would take a line more."""
+        details = [self.clinic.phone]
+        if not self.address_in_header:
+            details.append(", ".join(self.clinic.address))
+        if self.clinic.website:
+            details.append(self.clinic.website)
+        runs = [(SEPARATOR.join(details), False)]
+        named = _contact_line(((self.clinic.name, True), (SEPARATOR, False), *runs), self.handout.script, size)
+        unnamed = _contact_line(tuple(runs), self.handout.script, size)
+        return unnamed if _heights([named], width)[0] > _heights([unnamed], width)[0] else named
 
     def translation_note(self) -> str:
         translation = self.handout.document.translation

@@ -118,3 +118,22 @@ def test_the_longest_name_and_phone_a_clinic_file_allows_fit_the_header(project:
     content, shape = load_content(scratch.content_path), load_layout(scratch, layout)
     for language in ["en", "ar", "zh-Hans", "hi", "ru"]:
         assert Page(assemble(content, load_clinic(scratch, "longest"), shape, TOPIC, language)).header_fits, language
+
+
+def test_the_footer_names_the_clinic_unless_the_name_would_take_a_line_more(project: Path) -> None:
+    """The header prints the name large; repeated in the footer, a long one would take the body's room."""
+    clinics = project.parent / "clinics"
+    riverside = yaml.safe_load((clinics / "riverside-family.yaml").read_text(encoding="utf-8"))
+    scratch = Project.at(project)
+    content, shape = load_content(scratch.content_path), load_layout(scratch, "standard")
+    footers = {}
+    for index, name in enumerate(NAMES[:3]):
+        (clinics / f"named-{index}.yaml").write_text(yaml.safe_dump(dict(riverside, name=name)), encoding="utf-8")
+        shutil.copytree(clinics / "riverside-family", clinics / f"named-{index}")
+        page = Page(assemble(content, load_clinic(scratch, f"named-{index}"), shape, TOPIC, "en"))
+        contact = page.footer_paragraphs[0]
+        footers[name] = (contact.getPlainText(), stack([contact], page.footer_text_width))
+    (short_text, short_height), _, (long_text, long_height) = footers.values()
+    assert short_text.startswith(NAMES[0]) and riverside["phone"] in short_text
+    assert not long_text.startswith(NAMES[2][:20]) and long_text.startswith(riverside["phone"])
+    assert long_height == short_height, "the contact line keeps to one line"
