@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -35,7 +35,7 @@ from handout import __version__
 from handout.build import warnings_for
 from handout.catalog import thumbnail_path, write_catalog, write_thumbnail
 from handout.errors import HandoutError, InputError, OutputError
-from handout.fit import fit
+from handout.fit import fit, fit_key
 from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
 from handout.locales import babel_locale
@@ -138,6 +138,7 @@ class Plan:
     layouts: dict[str, LoadedLayout]
     jobs: list[Job]
     retired: list[str] = field(default_factory=list)  # topics that are not printed any more
+    matrix: frozenset[Job] = frozenset()  # every handout of every clinic, language, topic and layout
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def hash_of(self, kind: str, *key: str) -> str:
@@ -165,15 +166,14 @@ def plan(request: BatchRequest) -> Plan:
     topics = [topic.id for topic in asked if topic.id not in retired]
     offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids()}
     _check_offered(request.languages or [], offers, content)
-    jobs = []
-    for clinic_id, offered in offers.items():
-        for language in [code for code in offered if code in request.languages] if request.languages else offered:
-            for topic in topics:
-                for layout in layout_names:
-                    jobs.append(Job(clinic_id, language, topic, layout))
+    printed = [topic.id for topic in content.content.topics if topic.review.status != "retired"]
+    matrix = sorted(Job(clinic_id, language, topic, layout) for clinic_id, offered in offers.items()
+                    for language in offered for topic in printed for layout in project.layout_names())  # fmt: skip
+    chosen = [job for job in matrix if (not request.languages or job.language in request.languages)
+              and job.topic in topics and job.layout in layout_names]  # fmt: skip
     part, total = request.shard
-    jobs = [job for index, job in enumerate(sorted(jobs)) if index % total == part - 1]
-    return Plan(content, clinics, layouts, jobs, retired)
+    jobs = [job for index, job in enumerate(chosen) if index % total == part - 1]
+    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix))
 
 
 def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], content: LoadedContent) -> None:
@@ -295,17 +295,16 @@ def _not_empty(path: Path) -> bool:
         return False
 
 
-def _not_planned(request: BatchRequest, planned: Plan, earlier: dict[Job, Result]) -> tuple[list[Result], list[str]]:
+def _not_planned(out: Path, planned: Plan, earlier: dict[Job, Result]) -> tuple[list[Result], list[str]]:
     """What earlier runs built that this run left out: the handouts still part of the whole matrix, which
     stay in the manifest and the catalog (a run for --langs es keeps the other languages there), and the
     paths of those no longer part of it (their clinic, language, topic or layout is gone), which are left out."""
     this_run = set(planned.jobs)
-    whole = set(plan(replace(request, languages=None, topics=None, layouts=None)).jobs)
     kept, outside = [], []
     for job, result in sorted(earlier.items()):
-        if job in this_run or result.status == "failed" or not (request.out / result.path).is_file():
+        if job in this_run or result.status == "failed" or not (out / result.path).is_file():
             continue
-        if job in whole:
+        if job in planned.matrix:
             kept.append(result)
         else:
             outside.append(result.path)
@@ -390,9 +389,7 @@ class _Worker:
             clinic, layout = self.clinic(job.clinic), self.plan.layouts[job.layout]
             handout = assemble(self.plan.content, clinic, layout, job.topic, job.language)
             page = Page(handout)
-            # The fit depends on the document, layout, page size, footer and placeholders, not on the clinic.
-            key = (job.topic, job.language, job.layout, page.clinic.page_size, round(page.footer_height, 2),
-                   handout.used_values())  # fmt: skip
+            key = fit_key(page)
             if key not in self.fits:
                 like = key[:4]  # the same document on the same paper: the size it got is a good first guess
                 self.fits[key] = self.fit_hints[like] = fit(page, self.fit_hints.get(like)).body_size
@@ -502,7 +499,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
                 progress(result, len(results), total)
             if request.fail_fast and result.status == "failed":
                 break
-    kept, outside = _not_planned(request, plan_, earlier) if request.shard == (1, 1) else ([], [])
+    kept, outside = _not_planned(out, plan_, earlier) if request.shard == (1, 1) else ([], [])
     manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
     if request.shard == (1, 1):
         write_catalog(out, [r for r in results + kept if r.status != "failed"])

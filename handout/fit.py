@@ -16,6 +16,14 @@ class Fit:
     body_size: float
 
 
+def fit_key(page: Page) -> tuple[object, ...]:
+    """What the chosen size depends on: the document, layout, paper, footer height and the placeholder values
+    printed, not the rest of the clinic. Its first four parts name the same document on the same paper."""
+    handout = page.handout
+    return (handout.topic.id, handout.language, handout.layout.name, page.clinic.page_size,
+            round(page.footer_height, 2), handout.used_values())  # fmt: skip
+
+
 def candidate_sizes(largest: float, smallest: float, step: float) -> list[float]:
     """Sizes from ``largest`` down to ``smallest`` in ``step`` points; ``smallest`` always included."""
     sizes = []
