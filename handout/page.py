@@ -142,7 +142,7 @@ class Page:
         sources = "; ".join(source.title for source in handout.topic.sources)
         size, width = self.layout.type.footer, self.footer_text_width
         paragraphs = [
-            self._contact_line(size, width),
+            self._contact_paragraph(size, width),
             _footer_note(f"{reviewed}{SEPARATOR}{labels('Sources:')} {sources}", handout.script, size, False, width),
         ]
         note = self.translation_note()
@@ -150,7 +150,7 @@ class Page:
             paragraphs.append(_footer_note(note, handout.script, size, True, width))
         return paragraphs
 
-    def _contact_line(self, size: float, width: float) -> Flowable:
+    def _contact_paragraph(self, size: float, width: float) -> Flowable:
         """The clinic's name, phone number, address (when the header has no room for it) and website.
         A long name, which the header prints large already, is left out when it would take a line more."""
         details = [self.clinic.phone]
