@@ -185,7 +185,7 @@ def _languages_option(value: str | None) -> list[str] | None:
 @click.option("--clinics", "clinics", type=click.Path(path_type=Path), default=None,
               help="Folder of clinic files or a CSV roster [default: clinics/ beside the content file].")  # fmt: skip
 @click.option("--langs", default="all", show_default=True,
-              help="'all' (what each clinic offers) or codes, e.g. en,es: those of them each clinic offers.")  # fmt: skip
+              help="'all' (what each clinic offers) or codes, e.g. en,es (of those a clinic offers).")  # fmt: skip
 @click.option("--topics", default="all", show_default=True, help="'all' or topic ids.")
 @click.option("--layouts", default="all", show_default=True, help="'all' or layout names.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True)
