@@ -5,9 +5,10 @@
 
 Builds a scratch project of N clinics, each offering every shipped language, and times:
 - `handout batch` with --jobs 1 and --jobs 2 (standard layout), handouts per second;
-- the same handouts from an equivalent Typst template with one reused typst.Compiler;
-  the three take turns for a few rounds, and the medians are compared;
-- WeasyPrint on a sample of the same handouts;
+- the same handouts from an equivalent Typst template with one reused typst.Compiler, the PDFs
+  alone and with what the batch writes besides (durable PDF, catalog thumbnail, SHA-256);
+  the contenders take turns for a few rounds, and the medians are compared;
+- WeasyPrint on one handout per language, with the same fonts, logo, footer and QR code;
 - peak memory of a batch of 100 and 1,000 handouts (and 10,000 with --full);
 - a second run with nothing changed, for 1,000 handouts.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import html
 import json
 import shutil
 import subprocess
@@ -23,11 +26,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from handout.inline import plain
-from handout.resolve import load_content
+from handout.catalog import write_thumbnail
+from handout.fit import fit, fit_key
+from handout.output import write_atomic
+from handout.page import SEPARATOR, Page, qr_modules
+from handout.resolve import Handout, Project, assemble, load_clinic, load_content, load_layout
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "typst" / "handout.typ"
@@ -85,36 +92,61 @@ def run_batch(content: Path, out: Path, *options: str) -> tuple[float, int]:
     return time.perf_counter() - start, peak
 
 
-def typst_inputs(content: Path, clinic_files: list[Path], languages: list[str]) -> list[dict[str, str]]:
-    topic = load_content(content).content.topics[0]
-    inputs = []
+def peer_inputs(content: Path, clinic_files: list[Path], languages: list[str]) -> list[dict[str, str]]:
+    """What the peers need to print the same handouts: the document and the clinic, and what handout
+    works out for them from its own data (labels in the page's language, the footer's lines, the fonts of
+    the language's script, the QR code's modules), so that every peer prints the same words."""
+    project = Project.at(content)
+    loaded = load_content(content)
+    topic = loaded.content.topics[0]
+    layout = load_layout(project, "standard")
+    inputs, sizes = [], {}
     for clinic_file in clinic_files:
-        clinic = yaml.safe_load(clinic_file.read_text(encoding="utf-8"))
-        values = {"emergency_number": str(clinic.get("emergency_number", "911")), "clinic_phone": clinic["phone"],
-                  "clinic_name": clinic["name"]}  # fmt: skip
+        clinic = load_clinic(project, clinic_file.stem)
         for language in languages:
-            document = topic.documents[language].model_dump(mode="json", exclude_none=True)
-            document = json.loads(json.dumps(document).replace("{emergency_number}", values["emergency_number"]))
-            data = {
-                "lang": language.split("-")[0],
-                "clinic": {
-                    "name": clinic["name"],
-                    "phone": clinic["phone"],
-                    "address": ", ".join(clinic["address"]),
-                    "primary": clinic["colors"]["primary"],
-                    "secondary": clinic["colors"].get("secondary", "#E6EEF7"),
-                    "page_size": clinic.get("page_size", "letter"),
-                },
-                "document": document,
-                "labels": {
-                    "call": "Questions? Call",
-                    "reviewed": "Last reviewed: November 25, 2026",
-                    "sources": "Sources:",
-                },
-                "sources": "; ".join(s.title for s in topic.sources),
-            }
+            handout = assemble(loaded, clinic, layout, topic.id, language)
+            page = Page(handout)
+            key = fit_key(page)
+            if key not in sizes:
+                sizes[key] = fit(page).body_size  # the peers print the body at the size handout chose
+            data = {**_peer_data(handout, page), "size": sizes[key]}
             inputs.append({"data": json.dumps(data, ensure_ascii=False)})
     return inputs
+
+
+def _peer_data(handout: Handout, page: Page) -> dict[str, object]:
+    brand, labels = handout.clinic.clinic, handout.labels
+    document = json.loads(handout.document.model_dump_json(exclude_none=True))
+    document = json.loads(json.dumps(document).replace("{emergency_number}", brand.emergency_number))
+    reviewed = labels("Last reviewed: {date}", date=labels.date(handout.topic.review.last_reviewed))
+    details = [brand.phone, *([", ".join(brand.address)] if not page.address_in_header else []),
+               *([brand.website] if brand.website else [])]  # fmt: skip
+    logo = handout.clinic.logo
+    sources = "; ".join(source.title for source in handout.topic.sources)
+    return {
+        "lang": handout.language.split("-")[0],
+        "dir": "rtl" if handout.script.rtl else "ltr",
+        "fonts": [str(handout.fonts.regular_file), str(handout.fonts.bold_file)],
+        "clinic": {
+            "name": brand.name,
+            "phone": brand.phone,
+            "address": ", ".join(brand.address) if page.address_in_header else "",
+            "primary": brand.colors.primary,
+            "secondary": brand.colors.secondary or "#E6EEF7",
+            "page_size": brand.page_size,
+            "logo": str(logo.path) if logo else "",
+            "qr": ["".join("1" if dark else "0" for dark in row) for row in qr_modules(brand.website)]
+            if brand.website
+            else [],
+        },
+        "document": document,
+        "labels": {"call": labels("Questions? Call"), "scan": labels("Scan for more")},
+        "footer": {
+            "contact": SEPARATOR.join(details),
+            "reviewed": f"{reviewed}{SEPARATOR}{labels('Sources:')} {sources}",
+            "note": page.translation_note(),
+        },
+    }
 
 
 def font_folders() -> list[str]:
@@ -125,45 +157,94 @@ def font_folders() -> list[str]:
             str(Path(weblate_fonts.__file__).parent / "static/weblate_fonts/kurinto/ttf")]  # fmt: skip
 
 
-def bench_typst(inputs: list[dict[str, str]], out: Path) -> float:
+def bench_typst(inputs: list[dict[str, str]], out: Path, outputs: bool = False) -> float:
+    """Typst's time for the PDFs alone, or, with ``outputs``, with what the batch makes besides each
+    PDF: its durable write, its catalog thumbnail (the whole page, pypdfium2) and its SHA-256."""
     import typst
 
-    compiler = typst.Compiler(str(TEMPLATE), font_paths=font_folders(), ignore_system_fonts=True,
+    compiler = typst.Compiler(str(TEMPLATE), root="/", font_paths=font_folders(), ignore_system_fonts=True,
                               sys_inputs=inputs[0])  # fmt: skip
     compiler.compile(sys_inputs=inputs[0])  # load fonts once, as a long-running service would
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     for index, sys_inputs in enumerate(inputs):
         pdf = compiler.compile(sys_inputs=sys_inputs)
-        (out / f"{index}.pdf").write_bytes(pdf)
+        if outputs:
+            write_atomic(out / f"{index}.pdf", pdf)
+            write_thumbnail(out, f"{index}.pdf", pdf)
+            hashlib.sha256(pdf).hexdigest()
+        else:
+            (out / f"{index}.pdf").write_bytes(pdf)
     return time.perf_counter() - start
 
 
-def bench_weasyprint(inputs: list[dict[str, str]], sample: int) -> float:
+WEASYPRINT_STYLE = """
+@page {{ size: {size}; margin: 28pt 30pt 24pt; }}
+html {{ line-height: 1.25; }}
+@font-face {{ font-family: Body; src: url('file://{regular}'); }}
+@font-face {{ font-family: Body; font-weight: bold; src: url('file://{bold}'); }}
+body {{ font-family: Body; font-size: {body}pt; line-height: 1.3; color: #1A1A1A; margin: 0; }}
+header {{ background: {primary}; color: white; border-radius: 6pt; padding: 8pt; display: flex; gap: 8pt;
+         align-items: center; }}
+header img {{ height: 48pt; background: white; border-radius: 4pt; padding: 4pt; }}
+header .name {{ flex: 1; font-weight: bold; font-size: 15pt; }}
+header .address {{ font-size: 8pt; font-weight: normal; }}
+header .phone {{ text-align: end; font-size: 10pt; }} header .phone b {{ font-size: 16pt; display: block; }}
+h1 {{ color: {primary}; font-size: 20pt; margin: 6pt 0 0; }} .subtitle {{ color: #444; font-size: 10pt; }}
+.summary {{ background: {secondary}; border-inline-start: 4pt solid {primary}; padding: 6pt; font-weight: bold; }}
+main {{ columns: 2; column-gap: 20pt; }} h2 {{ color: {primary}; font-size: 13.8pt; margin: 6pt 0 2pt; }}
+p, ul {{ margin: 0 0 4pt; }} ul {{ padding-inline-start: 14pt; }} section {{ margin-bottom: 6pt; }}
+.highlight {{ background: {secondary}; border-inline-start: 4pt solid {primary}; padding: 6pt; }}
+.warning {{ background: #FDECEA; border-inline-start: 4pt solid #B3261E; padding: 6pt; }}
+footer {{ border-top: 1.2pt solid {primary}; font-size: 8pt; color: #444; display: flex; gap: 10pt;
+         margin-top: 8pt; }}
+footer .lines {{ flex: 1; }} footer svg {{ width: 50pt; height: 50pt; }}
+"""
+
+
+def _weasyprint_page(data: dict[str, Any]) -> str:
+    e = html.escape
+    clinic, document, footer = data["clinic"], data["document"], data["footer"]
+
+    def rich(text: str) -> str:
+        parts = e(text).split("**")
+        return "".join(f"<b>{part}</b>" if index % 2 else part for index, part in enumerate(parts))
+
+    sections = "".join(
+        f"<section class='{s.get('kind', 'normal')}'><h2>{rich(s['heading'])}</h2>"
+        + "".join(f"<p>{rich(p)}</p>" for p in s.get("paragraphs", []))
+        + ("<ul>" + "".join(f"<li>{rich(b)}</li>" for b in s.get("bullets", [])) + "</ul>" if s.get("bullets") else "")
+        + "</section>"
+        for s in document["sections"]
+    )
+    modules = clinic["qr"]
+    qr = (f"<svg viewBox='-4 -4 {len(modules) + 8} {len(modules) + 8}'>"
+          + "".join(f"<rect x='{x}' y='{y}' width='1' height='1'/>" for y, row in enumerate(modules)
+                    for x, dark in enumerate(row) if dark == "1")
+          + f"</svg><div>{e(data['labels']['scan'])}</div>") if modules else ""  # fmt: skip
+    logo = f"<img src='file://{e(clinic['logo'])}' alt=''>" if clinic["logo"] else ""
+    style = WEASYPRINT_STYLE.format(size="A4" if clinic["page_size"] == "a4" else "letter", regular=data["fonts"][0],
+                                    bold=data["fonts"][1], body=data["size"], primary=clinic["primary"],
+                                    secondary=clinic["secondary"])  # fmt: skip
+    return (f"<html lang='{data['lang']}' dir='{data['dir']}'><style>{style}</style>"
+            f"<header>{logo}<div class='name'>{e(clinic['name'])}<div class='address'>{e(clinic['address'])}</div>"
+            f"</div><div class='phone'>{e(data['labels']['call'])}<b>{e(clinic['phone'])}</b></div></header>"
+            f"<h1>{rich(document['title'])}</h1><div class='subtitle'>{rich(document.get('subtitle', ''))}</div>"
+            f"<p class='summary'>{rich(document['summary'])}</p><main>{sections}</main>"
+            f"<footer><div class='lines'><b>{e(clinic['name'])}</b>{SEPARATOR}{e(footer['contact'])}<br>"
+            f"{e(footer['reviewed'])}<br><b>{e(footer['note'])}</b></div>{qr}</footer></html>")  # fmt: skip
+
+
+def bench_weasyprint(inputs: list[dict[str, str]], languages: int) -> tuple[float, int]:
+    """Seconds for a sample of one handout per language, each of another clinic, and the sample's size."""
     import weasyprint
 
-    faces = "".join(
-        f"@font-face {{ font-family: Handout; src: url('file://{folder}/{name}'); }}"
-        for folder, name in [(font_folders()[0], "NotoSans-Regular.ttf"), (font_folders()[1], "KurintoSans-Rg.ttf")]
-    )
+    clinics = len(inputs) // languages
+    chosen = [inputs[(index % clinics) * languages + index] for index in range(languages)]
     start = time.perf_counter()
-    for sys_inputs in inputs[:sample]:
-        data = json.loads(sys_inputs["data"])
-        document = data["document"]
-        sections = "".join(
-            f"<h2>{plain(s['heading'], {})}</h2>"
-            + "".join(f"<p>{plain(p, {})}</p>" for p in s.get("paragraphs", []))
-            + "<ul>"
-            + "".join(f"<li>{plain(b, {})}</li>" for b in s.get("bullets", []))
-            + "</ul>"
-            for s in document["sections"]
-        )
-        page = (f"<html lang='{data['lang']}'><style>{faces} body {{ font-family: Handout; font-size: 12pt; }}"
-                f" main {{ columns: 2; }} header {{ background: {data['clinic']['primary']}; color: white; }}</style>"
-                f"<header>{data['clinic']['name']} {data['clinic']['phone']}</header><h1>{document['title']}</h1>"
-                f"<main>{sections}</main></html>")  # fmt: skip
-        weasyprint.HTML(string=page).write_pdf()
-    return time.perf_counter() - start
+    for sys_inputs in chosen:
+        weasyprint.HTML(string=_weasyprint_page(json.loads(sys_inputs["data"]))).write_pdf()
+    return time.perf_counter() - start, len(chosen)
 
 
 def median(times: list[float]) -> float:
@@ -186,30 +267,32 @@ def main() -> None:
         handouts = arguments.clinics * len(languages)
         print(f"matrix: {arguments.clinics} clinics x {len(languages)} languages x 1 topic, standard layout "
               f"= {handouts} handouts")  # fmt: skip
-        inputs = typst_inputs(content, sorted((root / "clinics").glob("*.yaml")), languages)
+        inputs = peer_inputs(content, sorted((root / "clinics").glob("*.yaml")), languages)
         # Rounds take turns, so that a busy spell of the machine slows every contender alike.
-        ones, twos, typsts = [], [], []
+        ones, twos, typsts, typsts_with_outputs = [], [], [], []
         for _ in range(arguments.rounds):
             ones.append(run_batch(content, root / "out1", "--jobs", "1", "--force")[0])
             twos.append(run_batch(content, root / "out2", "--jobs", "2", "--force")[0])
             with contextlib.suppress(ImportError):
                 typsts.append(bench_typst(inputs, root / "typst"))
+                typsts_with_outputs.append(bench_typst(inputs, root / "typst-outputs", outputs=True))
         one, two = median(ones), median(twos)
         print(f"(medians of {arguments.rounds} rounds; each round's times in brackets)")
         print(f"handout batch --jobs 1: {one:7.2f} s  {handouts / one:7.1f} handouts/s  {spread(ones)}")
         print(f"handout batch --jobs 2: {two:7.2f} s  {handouts / two:7.1f} handouts/s  {spread(twos)}  "
               f"(scaling {one / two:.2f}x)")  # fmt: skip
         if typsts:
-            typst_time = median(typsts)
-            print(f"Typst, one reused Compiler: {typst_time:7.2f} s  {handouts / typst_time:7.1f} handouts/s  "
-                  f"{spread(typsts)}  (handout --jobs 2 is {typst_time / two:.2f}x Typst's throughput)")  # fmt: skip
+            for label, times in (("PDFs only", typsts), ("PDFs + thumbnails, durable writes", typsts_with_outputs)):
+                typst_time = median(times)
+                ratio = typst_time / two
+                print(f"Typst, one reused Compiler, {label}: {typst_time:7.2f} s  {handouts / typst_time:7.1f} "
+                      f"handouts/s  {spread(times)}  (handout --jobs 2: {ratio:.2f}x its throughput)")  # fmt: skip
         else:
             print("Typst: not installed (pip install typst)")
         try:
-            sample = 10
-            weasy = bench_weasyprint(inputs, sample)
+            weasy, sample = bench_weasyprint(inputs, len(languages))
             per = weasy / sample
-            print(f"WeasyPrint, {sample} handouts: {per * 1000:7.0f} ms each; handout --jobs 2: "
+            print(f"WeasyPrint, one handout per language ({sample}): {per * 1000:7.0f} ms each; handout --jobs 2: "
                   f"{two / handouts * 1000:.1f} ms each ({per / (two / handouts):.0f}x)")  # fmt: skip
         except ImportError:
             print("WeasyPrint: not installed (pip install weasyprint)")
