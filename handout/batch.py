@@ -39,7 +39,7 @@ from handout.fit import fit, fit_key
 from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
 from handout.locales import babel_locale
-from handout.output import write_atomic
+from handout.output import BackgroundCommits, staged, write_atomic
 from handout.page import Page
 from handout.render import render
 from handout.resolve import LoadedClinic, LoadedContent, LoadedLayout, Project, assemble, load_content, load_layout
@@ -373,6 +373,7 @@ class _Worker:
         self.clinics: dict[str, LoadedClinic] = {}
         self.fits: dict[tuple[Any, ...], float] = {}
         self.fit_hints: dict[tuple[Any, ...], float] = {}
+        self.commits = BackgroundCommits()
 
     def clinic(self, clinic_id: str) -> LoadedClinic:
         """The clinic with its logo; only the last few are kept, so memory does not grow with the roster."""
@@ -382,8 +383,15 @@ class _Worker:
             self.clinics[clinic_id] = self.plan.clinics.load(clinic_id)
         return self.clinics[clinic_id]
 
+    def build_group(self, jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
+        """Build a few handouts; they are all in place when this returns."""
+        results = [self.build(job, inputs) for job, inputs in jobs]
+        self.commits.wait()
+        return results
+
     def build(self, job: Job, inputs: dict[str, str]) -> Result:
-        """Build one handout; a user error becomes a failed result, not an exception."""
+        """Build one handout; a user error becomes a failed result, not an exception. Its PDF is put in
+        place in the background: see build_group."""
         result = Result(job.clinic, job.language, job.topic, job.layout, job.relative_path, "built", inputs)
         try:
             clinic, layout = self.clinic(job.clinic), self.plan.layouts[job.layout]
@@ -399,7 +407,7 @@ class _Worker:
             return _failed(result, "; ".join(str(p) for p in error.problems))
         except HandoutError as error:
             return _failed(result, str(error))
-        write_atomic(self.out / job.relative_path, rendered.pdf)
+        self.commits.commit(staged(self.out / job.relative_path, rendered.pdf))
         write_thumbnail(self.out, job.relative_path, rendered.pdf, rendered.body)
         result.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
         result.pages, result.body_size = rendered.pages, self.fits[key]
@@ -442,7 +450,7 @@ def _failed(result: Result, message: str) -> Result:
 
 def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
     assert _worker is not None, "the pool initializer sets up each worker"
-    results = [_worker.build(job, inputs) for job, inputs in jobs]
+    results = _worker.build_group(jobs)
     # ReportLab documents live in reference cycles: free this group's now, so memory stays flat. Only the
     # young generations: a full collection walks every kept story and shaped word (9 ms each time).
     gc.collect(1)
@@ -450,6 +458,8 @@ def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
 
 
 # ---------------------------------------------------------------- running
+
+GROUP_SIZE = 10  # handouts a worker builds before it reports them
 
 
 def _groups(pending: list[tuple[Job, dict[str, str]]], size: int) -> Iterator[list[tuple[Job, dict[str, str]]]]:
@@ -515,8 +525,8 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
         return
     if workers == 1 or len(pending) == 1:
         worker = _Worker(setup, plan_)
-        for job, inputs in _in_drawing_order(pending, plan_):
-            yield worker.build(job, inputs)
+        for group in _groups(_in_drawing_order(pending, plan_), GROUP_SIZE):
+            yield from worker.build_group(group)
         return
     _inherited = (setup, plan_)
     lanes = _worker_lanes(pending, workers, plan_)
@@ -524,7 +534,7 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
     futures: set[Future[list[Result]]] = set()
     try:
         for pool, lane in zip(pools, lanes, strict=True):
-            futures |= {pool.submit(_build_group, group) for group in _groups(lane, 10)}
+            futures |= {pool.submit(_build_group, group) for group in _groups(lane, GROUP_SIZE)}
         while futures:
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for future in done:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from handout.errors import OutputError
 
@@ -16,20 +17,70 @@ def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
     Durable, the data is on disk before the rename, so even a power cut leaves the old file or the
     new one. Without it, a killed process still does, but a power cut may leave an empty file.
     """
+    staged(target, data).commit(durable)
+
+
+class Staged:
+    """A file written whole beside its target under a temporary name, not yet renamed into place."""
+
+    def __init__(self, target: Path, temporary: Path, handle: BinaryIO) -> None:
+        self.target, self.temporary, self.handle = target, temporary, handle
+
+    def commit(self, durable: bool = True) -> None:
+        """Flush the data to disk (when ``durable``), then rename the file into place."""
+        try:
+            with self.handle:
+                if durable:
+                    self.handle.flush()
+                    os.fsync(self.handle.fileno())
+            os.replace(self.temporary, self.target)
+        except BaseException as exc:
+            _give_up(self.temporary, self.target, exc)
+
+
+def staged(target: Path, data: bytes) -> Staged:
+    """``data`` written to a temporary file beside ``target``, to be committed."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    handle = None
     try:
-        with _created(temporary) as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        handle = _created(temporary)
+        handle.write(data)
+        return Staged(target, temporary, handle)
     except BaseException as exc:
-        with contextlib.suppress(OSError):  # not there, or its folder cannot exist
-            temporary.unlink()
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {target}: {exc.strerror}") from None
-        raise
+        if handle is not None:
+            handle.close()
+        _give_up(temporary, target, exc)
+
+
+def _give_up(temporary: Path, target: Path, exc: BaseException) -> NoReturn:
+    with contextlib.suppress(OSError):  # not there, or its folder cannot exist
+        temporary.unlink()
+    if isinstance(exc, OSError):
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+    raise exc
+
+
+class BackgroundCommits:
+    """Commits durable files on a thread of their own, while the caller makes the next one.
+
+    Waiting for the disk (fsync) takes no processor time: a batch worker lays out and draws its
+    next handout meanwhile, instead of waiting idle, most of all on a network share. A file is
+    only renamed into place once its data is on disk, as with :func:`write_atomic`.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
+        self._pending: list[Future[None]] = []
+
+    def commit(self, file: Staged) -> None:
+        self._pending.append(self._thread.submit(file.commit))
+
+    def wait(self) -> None:
+        """Return once every file is in place; raise the first error if one could not be."""
+        pending, self._pending = self._pending, []
+        errors = [error for error in (future.exception() for future in pending) if error is not None]
+        if errors:
+            raise errors[0]
 
 
 def _created(path: Path) -> BinaryIO:

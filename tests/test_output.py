@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from handout.errors import OutputError
-from handout.output import write_atomic
+from handout.output import BackgroundCommits, staged, write_atomic
 
 
 def leftovers(folder: Path) -> list[Path]:
@@ -47,3 +47,32 @@ def test_an_interrupted_write_keeps_the_old_file_and_removes_the_temporary(
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old" and not leftovers(tmp_path)
+
+
+def test_background_commits_put_a_file_in_place_only_once_its_data_is_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch worker leaves waiting for the disk to a thread: the rename still comes after the fsync."""
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    commits = BackgroundCommits()
+    targets = [tmp_path / "out" / f"{index}.txt" for index in range(3)]
+    for index, target in enumerate(targets):
+        commits.commit(staged(target, b"pdf %d" % index))
+    commits.wait()
+    assert [target.read_bytes() for target in targets] == [b"pdf 0", b"pdf 1", b"pdf 2"]
+    assert events == ["fsync", "replace"] * 3 and not leftovers(tmp_path)
+
+
+def test_a_background_commit_that_fails_is_reported_when_waited_for(tmp_path: Path) -> None:
+    occupied = tmp_path / "handout.txt"
+    occupied.mkdir()  # the rename fails after the data was written
+    commits = BackgroundCommits()
+    commits.commit(staged(occupied, b"pdf"))
+    commits.commit(staged(tmp_path / "next.txt", b"next"))
+    with pytest.raises(OutputError, match=r"cannot write .*handout\.txt"):
+        commits.wait()
+    assert (tmp_path / "next.txt").read_bytes() == b"next" and not leftovers(tmp_path)
+    commits.wait()  # reported once
