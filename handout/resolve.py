@@ -7,6 +7,7 @@ All problems in all input files are collected and reported together.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +39,8 @@ class Project:
 
     @classmethod
     def at(cls, content: Path, clinics: Path | None = None, layouts: Path | None = None) -> Project:
+        if clinics is not None:
+            check_clinics_path(clinics)
         root = content.parent
         return cls(content, clinics or root / "clinics", layouts or root / "layouts")
 
@@ -51,6 +54,38 @@ class Project:
 
     def layout_names(self) -> list[str]:
         return _ids_in(self.layouts_dir)
+
+
+def check_clinics_path(path: Path) -> None:
+    """--clinics names a folder of clinic files or a CSV roster: a typo must not build another set of clinics."""
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".csv"):
+        return
+    if not path.exists():
+        raise NotFoundError(f"--clinics {path} does not exist: give a folder of clinic files or a CSV roster")
+    raise NotFoundError(f"--clinics {path} is neither a folder of clinic files nor a CSV roster (a .csv file)")
+
+
+CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def misnamed_clinics(ids: list[str]) -> dict[str, str]:
+    """Clinic ids, from file names or a roster's id column, that cannot name a folder of the output safely:
+    with a character other than letters, digits, '.', '_' and '-', not starting with a letter or digit
+    ('..' would write outside it), or differing from another only in case (one folder on a Windows share)."""
+    problems: dict[str, str] = {}
+    by_case: dict[str, str] = {}
+    for clinic_id in ids:
+        if not CLINIC_ID.fullmatch(clinic_id):
+            problems[clinic_id] = (f"clinic id '{clinic_id}' must start with a letter or digit and use only "
+                                   "letters, digits, '.', '_' and '-': rename it")  # fmt: skip
+        elif clinic_id.lower() in by_case:
+            other = by_case[clinic_id.lower()]
+            for name in (other, clinic_id):
+                problems[name] = (f"clinic ids '{other}' and '{clinic_id}' differ only in case, and would share "
+                                  "a folder on many file shares: rename one")  # fmt: skip
+        else:
+            by_case[clinic_id.lower()] = clinic_id
+    return problems
 
 
 def _ids_in(folder: Path) -> list[str]:
@@ -129,7 +164,11 @@ def load_clinic(project: Project, clinic_id: str) -> LoadedClinic:
         roster = _roster(project)
         _check_known(clinic_id, "clinic", project.clinics_dir, roster.ids())
         return roster.load(clinic_id)
-    path = _named_file(project.clinics_dir, clinic_id, "clinic", project.clinic_ids())
+    known = project.clinic_ids()
+    path = _named_file(project.clinics_dir, clinic_id, "clinic", known)
+    misnamed = misnamed_clinics(known).get(clinic_id)
+    if misnamed:
+        raise InputError([Problem(path, 1, 1, misnamed)])
     source = load_yaml(path)
     clinic = validate(source, Clinic)
     logo = None
@@ -197,6 +236,8 @@ def resolve(project: Project, topic_id: str, language: str, clinic_id: str, layo
     """Load and validate the inputs of one handout; raise a HandoutError naming every problem."""
     collector = _Collector()
     content = collector.run(lambda: load_content(project.content_path))
+    if content is None and not project.content_path.is_file():
+        collector.raise_any()  # clinics and layouts are looked for beside it: say first that it is missing
     clinic = collector.run(lambda: load_clinic(project, clinic_id))
     layout = collector.run(lambda: load_layout(project, layout_name))
     collector.raise_any()

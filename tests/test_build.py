@@ -184,3 +184,10 @@ def test_default_output_path_and_warnings(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.stdout.strip() == str(expected)
     assert (tmp_path / expected).is_file()
     assert "draft" in result.stderr and "not yet checked by a qualified translator" in result.stderr
+
+
+def test_a_missing_content_file_is_named_before_the_clinics_looked_for_beside_it(tmp_path: Path) -> None:
+    missing = tmp_path / "none.yaml"
+    result = run_cli(*build_args("muscle-calcification", "en", "costa-azul", tmp_path / "a.pdf", content=missing))
+    assert result.exit_code == 2
+    assert f"{missing}:1:1: file not found" in result.stderr and "no clinic" not in result.stderr
