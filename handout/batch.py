@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -42,11 +42,27 @@ from handout.locales import babel_locale
 from handout.output import BackgroundCommits, staged, write_atomic
 from handout.page import Page
 from handout.render import render
-from handout.resolve import LoadedClinic, LoadedContent, LoadedLayout, Project, assemble, load_content, load_layout
+from handout.resolve import (
+    LoadedClinic,
+    LoadedContent,
+    LoadedLayout,
+    Project,
+    assemble,
+    check_clinics_path,
+    load_content,
+    load_layout,
+    misnamed_clinics,
+)
 from handout.roster import ClinicSource, clinic_source
 from handout.verify import verify
 
-JOURNAL = ".handout-journal.jsonl"
+JOURNALS = ".handout-journal*.jsonl"
+
+
+def journal_path(out: Path, shard: tuple[int, int]) -> Path:
+    """Each shard journals its builds in a file of its own: shards writing into one folder at the same
+    time must not end each other's journal."""
+    return out / (".handout-journal.jsonl" if shard == (1, 1) else f".handout-journal-{shard[0]}-of-{shard[1]}.jsonl")
 
 
 @dataclass(frozen=True, order=True)
@@ -139,6 +155,7 @@ class Plan:
     jobs: list[Job]
     retired: list[str] = field(default_factory=list)  # topics that are not printed any more
     matrix: frozenset[Job] = frozenset()  # every handout of every clinic, language, topic and layout
+    failing_clinics: dict[str, str] = field(default_factory=dict)  # clinics that cannot be loaded, and why
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def hash_of(self, kind: str, *key: str) -> str:
@@ -147,13 +164,21 @@ class Plan:
             if kind == "content":
                 self._hashes[(kind, *key)] = _document_hash(self.content, *key)
             elif kind == "clinic":
-                self._hashes[(kind, *key)] = self.clinics.fingerprint(*key)
+                self._hashes[(kind, *key)] = self._clinic_fingerprint(key[0])
             else:
                 self._hashes[(kind, *key)] = _digest(self.layouts[key[0]].source.path.read_bytes())
         return self._hashes[(kind, *key)]
 
+    def _clinic_fingerprint(self, clinic_id: str) -> str:
+        try:
+            return self.clinics.fingerprint(clinic_id)
+        except OSError as error:  # an asset that cannot be read: the build says which and why
+            return _digest("unreadable", str(error.filename), error.strerror or "")
+
 
 def plan(request: BatchRequest) -> Plan:
+    if request.clinics is not None:
+        check_clinics_path(request.clinics)
     project = Project.at(request.content, request.clinics if request.clinics and request.clinics.is_dir() else None)
     content = load_content(request.content)
     clinics = clinic_source(project, request.clinics)
@@ -164,7 +189,8 @@ def plan(request: BatchRequest) -> Plan:
     asked = [content.topic(t) for t in request.topics] if request.topics else content.content.topics
     retired = [topic.id for topic in asked if topic.review.status == "retired"]
     topics = [topic.id for topic in asked if topic.id not in retired]
-    offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids()}
+    misnamed = misnamed_clinics(clinics.ids())
+    offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids() if clinic_id not in misnamed}
     _check_offered(request.languages or [], offers, content)
     printed = [topic.id for topic in content.content.topics if topic.review.status != "retired"]
     matrix = sorted(Job(clinic_id, language, topic, layout) for clinic_id, offered in offers.items()
@@ -173,7 +199,8 @@ def plan(request: BatchRequest) -> Plan:
               and job.topic in topics and job.layout in layout_names]  # fmt: skip
     part, total = request.shard
     jobs = [job for index, job in enumerate(chosen) if index % total == part - 1]
-    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix))
+    problems = {**clinics.problems(), **misnamed}
+    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), dict(sorted(problems.items())))
 
 
 def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], content: LoadedContent) -> None:
@@ -252,21 +279,46 @@ def _load_state(out: Path) -> dict[Job, Result]:
             rows = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        for row in rows:
-            try:
-                result = Result(**row)
-            except TypeError:
-                continue  # a row from another version of handout: rebuild it
-            records[result.job] = result
-    journal = out / JOURNAL
-    if journal.exists():
+        for row in rows if isinstance(rows, list) else []:
+            result = _result_from(row)
+            if result is not None:  # else rebuild it
+                records[result.job] = result
+    for journal in sorted(out.glob(JOURNALS)):
         for line in journal.read_text(encoding="utf-8").splitlines():
             try:
-                result = Result(**json.loads(line))
-            except (ValueError, TypeError):
+                result = _result_from(json.loads(line))
+            except ValueError:
                 continue  # a line cut short when a run was killed
-            records[result.job] = result
+            if result is not None:
+                records[result.job] = result
     return records
+
+
+def _result_from(row: object) -> Result | None:
+    """A manifest or journal row as a Result; None for one another version wrote, or edited by hand."""
+    if not isinstance(row, dict):
+        return None
+    try:
+        result = Result(**row)
+    except TypeError:
+        return None
+    for name, kind in RESULT_TYPES.items():
+        value = getattr(result, name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return None
+    inputs_are_text = all(isinstance(k, str) and isinstance(v, str) for k, v in result.inputs.items())
+    if not inputs_are_text or not all(isinstance(w, str) for w in result.warnings):
+        return None
+    return result if result.path in ("", result.job.relative_path) else None
+
+
+RESULT_TYPES: dict[str, type | tuple[type, ...]] = {
+    **{f.name: str for f in fields(Result) if f.type == "str"},
+    "inputs": dict,
+    "pages": int,
+    "body_size": (int, float),
+    "warnings": list,
+}
 
 
 def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out: Path) -> Result | None:
@@ -295,28 +347,31 @@ def _not_empty(path: Path) -> bool:
         return False
 
 
-def _not_planned(out: Path, planned: Plan, earlier: dict[Job, Result]) -> tuple[list[Result], list[str]]:
-    """What earlier runs built that this run left out: the handouts still part of the whole matrix, which
-    stay in the manifest and the catalog (a run for --langs es keeps the other languages there), and the
-    paths of those no longer part of it (their clinic, language, topic or layout is gone), which are left out."""
-    this_run = set(planned.jobs)
+def _not_planned(
+    out: Path, planned: Plan, earlier: dict[Job, Result], reached: set[Job]
+) -> tuple[list[Result], list[str]]:
+    """What earlier runs built that this run did not reach: the handouts still part of the whole matrix,
+    which stay in the manifest and the catalog (a run for --langs es keeps the other languages there, a run
+    stopped by --fail-fast what it did not get to), and those of a clinic whose file cannot be read now
+    (a typo does not take its good handouts away); and the paths of the others (their clinic, language,
+    topic or layout is gone), which are left out."""
     kept, outside = [], []
     for job, result in sorted(earlier.items()):
-        if job in this_run or result.status == "failed" or not (out / result.path).is_file():
+        if job in reached or result.status == "failed" or not (out / result.path).is_file():
             continue
-        if job in planned.matrix:
+        if job in planned.matrix or job.clinic in planned.failing_clinics:
             kept.append(result)
         else:
             outside.append(result.path)
     return kept, outside
 
 
-def _make_folder(out: Path) -> None:
+def _make_folder(out: Path, shard: tuple[int, int]) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is a file, not a folder: choose another --out")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / JOURNAL).touch()
+        journal_path(out, shard).touch()
     except OSError as error:
         raise OutputError(f"cannot write into {out}: {error.strerror}; choose another --out") from None
 
@@ -477,7 +532,7 @@ def _in_drawing_order(pending: list[tuple[Job, dict[str, str]]], plan_: Plan) ->
 def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchReport:
     plan_ = plan(request)
     out = request.out
-    _make_folder(out)
+    _make_folder(out, request.shard)
     _remove_stale_temporaries(out)
     earlier = _load_state(out)
     # Like the catalog, which must not link to them, a shard leaves them to the plain run after it.
@@ -492,14 +547,17 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
             results.append(current)
         else:
             pending.append((job, inputs))
-    if request.languages is None and request.shard[0] == 1:
-        for clinic_id, message in plan_.clinics.problems().items():
+    if request.shard[0] == 1:  # said by one shard, not by every one
+        for clinic_id, message in plan_.failing_clinics.items():
             results.append(Result(clinic_id, "*", "*", "*", "", "failed", error=message))
+    if request.fail_fast and any(result.status == "failed" for result in results):
+        pending = []
     total = len(plan_.jobs) + sum(r.status == "failed" for r in results)
     for result in results:
         if progress:
             progress(result, len(results), total)
-    with (out / JOURNAL).open("a", encoding="utf-8") as journal:
+    journal_file = journal_path(out, request.shard)
+    with journal_file.open("a", encoding="utf-8") as journal:
         for result in _execute(request, pending, plan_):
             results.append(result)
             if result.status == "built":
@@ -509,11 +567,14 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
                 progress(result, len(results), total)
             if request.fail_fast and result.status == "failed":
                 break
-    kept, outside = _not_planned(out, plan_, earlier) if request.shard == (1, 1) else ([], [])
+    reached = {result.job for result in results}
+    kept, outside = _not_planned(out, plan_, earlier, reached) if request.shard == (1, 1) else ([], [])
     manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
     if request.shard == (1, 1):
         write_catalog(out, [r for r in results + kept if r.status != "failed"])
-    (out / JOURNAL).unlink(missing_ok=True)
+    # A run of the whole matrix has made every shard's journal part of its manifest; a shard ends its own.
+    for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
+        finished.unlink(missing_ok=True)
     return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside)
 
 

@@ -168,15 +168,18 @@ def import_po_command(po_file: Path, content: Path) -> None:
     click.echo(f"{imported.content_path}: topic '{imported.topic}', language '{imported.language}' updated")
 
 
-def _list_option(value: str | None) -> list[str] | None:
+def _list_option(value: str | None, option: str) -> list[str] | None:
     if value is None or value.strip().lower() == "all":
         return None
-    return list(dict.fromkeys(part for part in value.replace(",", " ").split() if part))  # each once, in order
+    parts = list(dict.fromkeys(part for part in value.replace(",", " ").split() if part))  # each once, in order
+    if not parts:  # e.g. a script's unset variable: not a reason to build everything
+        raise HandoutError(f"{option} is empty: give 'all' or names separated by commas")
+    return parts
 
 
 def _languages_option(value: str | None) -> list[str] | None:
     """Language codes as content writes them, whatever their case: EN is en, zh-hant is zh-Hant."""
-    codes = _list_option(value)
+    codes = _list_option(value, "--langs")
     return None if codes is None else list(dict.fromkeys(canonical_language(code) for code in codes))
 
 
@@ -200,8 +203,9 @@ def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts:
     from handout.batch import BatchRequest, parse_shard, run_batch
 
     request = BatchRequest(
-        content=content, clinics=clinics, languages=_languages_option(langs), topics=_list_option(topics),
-        layouts=_list_option(layouts), out=out, jobs=jobs, shard=parse_shard(shard), force=force,
+        content=content, clinics=clinics, languages=_languages_option(langs),
+        topics=_list_option(topics, "--topics"), layouts=_list_option(layouts, "--layouts"), out=out, jobs=jobs,
+        shard=parse_shard(shard), force=force,
         fail_fast=fail_fast,
     )  # fmt: skip
     report = run_batch(request, progress=_progress_printer())

@@ -477,3 +477,162 @@ def test_a_shard_leaves_retired_handouts_to_the_plain_run_that_rewrites_the_cata
     plain = batch(cli, project, out, "--langs", "en")
     assert plain.stderr.count("removed: ") == len(built) and pdfs(out) == set()
     assert "removed:" not in batch(cli, project, out, "--langs", "en").stderr
+
+
+@pytest.mark.parametrize("clinics", ["no-such-folder", "roster.txt"])
+def test_a_clinics_path_that_is_no_folder_or_roster_is_an_error_not_the_default_clinics(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, clinics: str
+) -> None:
+    path = tmp_path / clinics
+    if path.suffix:
+        path.write_text("id,name,primary,address,phone,languages\n", encoding="utf-8")
+    for command in (["batch", "--out", str(tmp_path / "out")], ["list"], ["check"]):
+        result = cli(command[0], "--content", project, "--clinics", path, *command[1:])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"--clinics {path}" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+@pytest.mark.parametrize("file_name", ["...yaml", "-x.yaml"])
+def test_a_clinic_file_whose_name_is_no_clinic_id_fails_alone(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, file_name: str
+) -> None:
+    """A file named ...yaml has the id '..': its handouts would be written outside --out."""
+    clinics = project.parent / "clinics"
+    shutil.copy(clinics / "okafor-community.yaml", clinics / file_name)
+    out = tmp_path / "out" / "sub"
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 1, result.output
+    clinic_id = file_name.removesuffix(".yaml")
+    assert f"failed: {clinic_id}" in result.stderr and "rename it" in result.stderr
+    assert {path.relative_to(tmp_path / "out") for path in (tmp_path / "out").rglob("*.pdf")} == {
+        Path("sub") / clinic / "en" / "muscle-calcification-standard.pdf"
+        for clinic in ("costa-azul", "okafor-community", "riverside-family")
+    }
+    built = cli("build", "--content", project, "--topic", "muscle-calcification", "--lang", "en",
+                "--clinic", clinic_id, "-o", tmp_path / "one.pdf")  # fmt: skip
+    assert built.exit_code == 2 and "rename it" in built.stderr and not (tmp_path / "one.pdf").exists()
+
+
+def test_clinic_files_whose_names_differ_only_in_case_are_refused(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    clinics = project.parent / "clinics"
+    shutil.copy(clinics / "okafor-community.yaml", clinics / "Okafor-Community.yaml")
+    result = batch(cli, project, tmp_path / "out", "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 1
+    assert "failed: Okafor-Community" in result.stderr and "failed: okafor-community" in result.stderr
+    assert "differ only in case" in result.stderr
+    assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "riverside-family"}
+
+
+def test_a_typo_in_a_clinic_file_keeps_its_earlier_handouts_listed_and_fails_in_every_mode(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard").exit_code == 0
+    okafor = {str(r["path"]) for r in manifest(out) if r["clinic"] == "okafor-community"}
+    clinic = project.parent / "clinics" / "okafor-community.yaml"
+    clinic.write_text(re.sub(r'primary: "?#[0-9A-Fa-f]{6}"?', 'primary: "#14213"', clinic.read_text()))
+    again = batch(cli, project, out, "--layouts", "standard")
+    assert again.exit_code == 1 and "failed: okafor-community" in again.stderr
+    assert "no longer in the matrix" not in again.stderr
+    listed = {str(r["path"]) for r in manifest(out) if r["status"] != "failed"}
+    assert okafor <= listed and okafor <= pdfs(out)
+    catalog = (out / "index.html").read_text(encoding="utf-8")
+    assert all(path in catalog for path in okafor)
+    some = batch(cli, project, out, "--layouts", "standard", "--langs", "en")
+    assert some.exit_code == 1 and "failed: okafor-community" in some.stderr
+    fast = batch(cli, project, tmp_path / "fast", "--layouts", "standard", "--fail-fast")
+    assert fast.exit_code == 1 and "0 built" in fast.stdout and not pdfs(tmp_path / "fast")
+
+
+def test_an_unreadable_asset_fails_its_clinic_only(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a logo whose permissions were changed (a test run as root could still read it)."""
+    logo = project.parent / "clinics" / "riverside-family" / "logo.png"
+    real_read_bytes, real_open = Path.read_bytes, Image.open
+
+    def refused(path: Path) -> None:
+        if Path(path).resolve() == logo.resolve():
+            raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "read_bytes", lambda path: refused(path) or real_read_bytes(path))
+    monkeypatch.setattr(Image, "open", lambda path, *a, **k: refused(path) or real_open(path, *a, **k))
+    result = cli("batch", "--content", project, "--out", tmp_path / "out", "--jobs", "1", "--langs", "en",
+                 "--layouts", "standard")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "failed: riverside-family" in result.stderr and "Traceback" not in result.stderr
+    assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "okafor-community"}
+
+
+def test_shards_writing_into_one_folder_keep_their_own_journals(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """A shard killed while another finished resumes from its journal: the other does not end it."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard", "--shard", "2/2").exit_code == 0
+    second = out / ".handout-journal-2-of-2.jsonl"
+    rows = (out / "manifest-2-of-2.json").read_text(encoding="utf-8")
+    (out / "manifest-2-of-2.json").unlink()  # as if shard 2 had been killed before its manifest
+    second.write_text("".join(json.dumps(r) + "\n" for r in json.loads(rows)), encoding="utf-8")
+    assert batch(cli, project, out, "--layouts", "standard", "--shard", "1/2").exit_code == 0
+    assert second.is_file()
+    resumed = batch(cli, project, out, "--layouts", "standard", "--shard", "2/2")
+    assert resumed.exit_code == 0 and "0 built" in resumed.stdout, resumed.output
+    assert not second.exists()
+    final = batch(cli, project, out, "--layouts", "standard")
+    assert "0 built" in final.stdout and not list(out.glob(".handout-journal*"))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda rows: 5,
+        lambda rows: None,
+        lambda rows: [*rows[:-1], {**rows[-1], "clinic": ["x"]}],
+        lambda rows: [*rows[:-1], {**rows[-1], "warnings": None}],
+        lambda rows: [*rows[:-1], {**rows[-1], "path": "../../elsewhere.pdf"}],
+        lambda rows: [*rows[:-1], "a line"],
+    ],
+)
+def test_a_manifest_edited_by_hand_rebuilds_what_it_cannot_vouch_for(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, edit: Callable[[list[dict[str, object]]], object]
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard", "--langs", "en,es").exit_code == 0
+    (out / "manifest.json").write_text(json.dumps(edit(manifest(out))), encoding="utf-8")
+    for options in (["--langs", "en"], ["--langs", "en,es"]):
+        again = batch(cli, project, out, "--layouts", "standard", *options)
+        assert again.exit_code == 0 and "Traceback" not in again.stderr, again.output
+    assert {str(r["path"]) for r in manifest(out)} == pdfs(out)
+    assert len((out / "manifest.csv").read_text(encoding="utf-8").splitlines()) == len(pdfs(out)) + 1
+
+
+def test_a_forced_run_stopped_early_keeps_what_it_did_not_reach_in_the_catalog(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard").exit_code == 0
+    before = {str(r["path"]) for r in manifest(out)}
+    costa = project.parent / "clinics" / "costa-azul.yaml"
+    costa.write_text(costa.read_text().replace("logo: logo.svg", "logo: missing.svg"))
+    stopped = cli("batch", "--content", project, "--out", out, "--jobs", "1", "--layouts", "standard", "--force",
+                  "--fail-fast")  # fmt: skip
+    assert stopped.exit_code == 1
+    listed = {str(r["path"]) for r in manifest(out) if r["status"] != "failed"}
+    costa_paths = {path for path in before if path.startswith("costa-azul/")}
+    assert before - costa_paths <= listed
+    catalog = (out / "index.html").read_text(encoding="utf-8")
+    assert all(path in catalog for path in before - costa_paths)
+
+
+@pytest.mark.parametrize("option", ["--langs", "--topics", "--layouts"])
+@pytest.mark.parametrize("value", ["", ",", " , "])
+def test_an_empty_list_is_an_error_not_everything(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, option: str, value: str
+) -> None:
+    result = batch(cli, project, tmp_path / "out", option, value)
+    assert result.exit_code == 2 and f"{option} is empty" in result.stderr
+    assert not (tmp_path / "out").exists()
