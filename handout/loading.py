@@ -230,7 +230,26 @@ def _plain_message(error: dict[str, Any]) -> str:
         return f'{given} is read as a number: put it in quotes, "{given}"'
     if kind == "literal_error" and isinstance(given, str):
         return f"'{given}' is not one of {limits['expected']}: write one of them exactly"
-    return str(error["msg"]).removeprefix("Value error, ")
+    return PLAIN_MESSAGES.get(kind) or str(error["msg"]).removeprefix("Value error, ")
+
+
+PLAIN_MESSAGES = {
+    "string_type": "must be text: write it after the colon, in quotes if it starts with a symbol",
+    "date_type": "must be a date written YYYY-MM-DD, e.g. 2026-11-25",
+    "date_parsing": "must be a date written YYYY-MM-DD, e.g. 2026-11-25",
+    "date_from_datetime_parsing": "must be a date written YYYY-MM-DD, e.g. 2026-11-25",
+    "int_type": "must be a whole number, e.g. 2",
+    "int_parsing": "must be a whole number, e.g. 2",
+    "int_from_float": "must be a whole number, e.g. 2",
+    "float_type": "must be a number, e.g. 12.5",
+    "float_parsing": "must be a number, e.g. 12.5",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list: one entry per line, each starting with '- '",
+    "dict_type": "must be a mapping of names to values (name: value), as in README.md",
+    "model_type": "must be a mapping of names to values (name: value), as in README.md",
+    "model_attributes_type": "must be a mapping of names to values (name: value), as in README.md",
+}
 
 
 def validate(source: SourceFile, model: type[M], context: dict[str, Any] | None = None) -> M:

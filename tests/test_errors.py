@@ -39,7 +39,7 @@ CASES = [
         "content.yaml",
         "    source_language: en",
         "    source_language: [en]",
-        ["source_language", "valid string"],
+        ["source_language", "must be text"],
         line_of="    source_language: [en]",
     ),
     Case(
@@ -398,7 +398,7 @@ def test_a_failed_build_leaves_the_previous_output_intact(
     [
         (b"", "the file is empty"),
         (b"\xff\xfe not utf-8", "not UTF-8"),
-        (b"- just\n- a list\n", "Input should be a valid dictionary"),
+        (b"- just\n- a list\n", "must be a mapping of names to values"),
         (b"topics: []\n", "topics"),
     ],
 )
