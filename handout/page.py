@@ -32,6 +32,7 @@ QR_SIZE = 50.0
 QR_LABEL_WIDTH = 60.0
 MAX_LOGO_HEIGHT = 72.0
 MIN_NAME_SIZE = 10.0  # the clinic's name is not printed smaller while the address can make room
+SMALLEST_TEXT = 7.0  # nothing in the header is printed smaller: a longer name or health system does not fit
 SEPARATOR = " \u00b7 "
 
 
@@ -344,8 +345,9 @@ def _fitted_name(name: str, system: str, address: str, script: Script, colour: C
         made = [_block(name, script, "name", bold=True, data=True, fontSize=size, leading=size * 1.15,
                        textColor=colour)]  # fmt: skip
         if details:
-            made.append(_block(details, script, "detail", data=not system, fontSize=size * 0.7,
-                               leading=size * 0.7 * 1.2, textColor=colour))  # fmt: skip
+            detail = max(size * 0.7, SMALLEST_TEXT)
+            made.append(_block(details, script, "detail", data=not system, fontSize=detail,
+                               leading=detail * 1.2, textColor=colour))  # fmt: skip
         return made
 
     def largest_fitting(with_address: bool, smallest: float) -> tuple[float, list[Flowable]] | None:
@@ -371,8 +373,8 @@ def _fitted_name(name: str, system: str, address: str, script: Script, colour: C
             _name_sizes[like] = found[0]
         return found
 
-    for with_address, smallest in ((True, MIN_NAME_SIZE), (False, 6.0)):
+    for with_address, smallest in ((True, MIN_NAME_SIZE), (False, SMALLEST_TEXT)):
         found = largest_fitting(with_address, smallest)
         if found is not None:
             return found[0], with_address, found[1]
-    return 6.0, False, blocks(6.0, False)
+    return SMALLEST_TEXT, False, blocks(SMALLEST_TEXT, False)

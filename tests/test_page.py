@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, Run, build_args
+from pypdf import PdfReader
 from reportlab.platypus import Flowable
 
-from handout.page import MIN_NAME_SIZE, SEPARATOR, Page
+from handout.page import MIN_NAME_SIZE, SEPARATOR, SMALLEST_TEXT, Page
 from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
 
 TOPIC = "muscle-calcification"
@@ -31,7 +33,8 @@ def size_and_blocks(page: Page, size: float, with_address: bool) -> list[Flowabl
     """The header's name blocks at ``size``, made the way a page makes them, by a page for that size."""
     clinic = page.clinic
     name_style = page.text.style("name", bold=True, fontSize=size, leading=size * 1.15)
-    small = page.text.style("detail", fontSize=size * 0.7, leading=size * 0.7 * 1.2)
+    detail = max(size * 0.7, SMALLEST_TEXT)
+    small = page.text.style("detail", fontSize=detail, leading=detail * 1.2)
     system = page.handout.labels("Part of {health_system}", health_system=clinic.health_system)
     details = SEPARATOR.join(part for part in (system, ", ".join(clinic.address) if with_address else "") if part)
     return [page.text.paragraph([(clinic.name, True)], name_style, data=True),
@@ -137,3 +140,27 @@ def test_the_footer_names_the_clinic_unless_the_name_would_take_a_line_more(proj
     assert short_text.startswith(NAMES[0]) and riverside["phone"] in short_text
     assert not long_text.startswith(NAMES[2][:20]) and long_text.startswith(riverside["phone"])
     assert long_height == short_height, "the contact line keeps to one line"
+
+
+def test_no_header_text_is_printed_smaller_than_7_points(cli: Callable[..., Run], project: Path,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    """A long name and health system shrink to 7 points and no further: below that a patient cannot read them."""
+    clinic = project.parent / "clinics" / "okafor-community.yaml"
+    data = yaml.safe_load(clinic.read_text(encoding="utf-8"))
+    data["name"], data["health_system"] = (
+        NAMES[2],
+        "Greater Metropolitan Regional Community Health and Hospital "
+        "Services Cooperative Network of the Northern Counties and Surrounding Rural Districts Including the Lakes",
+    )
+    clinic.write_text(yaml.safe_dump(data), encoding="utf-8")
+    output = tmp_path / "long.pdf"
+    result = cli(*build_args(TOPIC, "en", "okafor-community", output, content=project))
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert "header" in result.stderr and not output.exists()
+        return
+    sizes: set[float] = set()
+    PdfReader(output).pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: sizes.add(round(size * tm[0], 1)) if text.strip() else None
+    )
+    assert min(sizes) == SMALLEST_TEXT
