@@ -9,6 +9,7 @@ import polib
 import pytest
 from conftest import Run
 
+from handout.loading import MAX_FILE_BYTES
 from handout.resolve import load_content
 
 TOPIC = "muscle-calcification"
@@ -75,3 +76,74 @@ def test_a_po_file_that_is_missing_or_broken_says_why(cli: Callable[..., Run], p
     result = cli("import-po", broken, "--content", project)
     assert result.exit_code == 2 and "None" not in result.stderr
     assert f"{broken}:" in result.stderr and "not a readable PO file" in result.stderr
+
+
+def with_language_header(po_path: Path, language: str) -> None:
+    po = polib.pofile(str(po_path))
+    po.metadata["Language"] = language
+    po.save(str(po_path))
+
+
+@pytest.mark.parametrize(("written", "language"), [("zh_Hans", "zh-Hans"), ("VI", "vi"), ("zh_hant", "zh-Hant")])
+def test_a_gettext_language_header_is_read_as_the_content_code(cli: Callable[..., Run], project: Path, tmp_path: Path,
+                                                              written: str, language: str) -> None:  # fmt: skip
+    po = export(cli, project, language, tmp_path / "out.po")
+    po[0].msgstr = f"{language} title"
+    po.save(str(tmp_path / "out.po"))
+    with_language_header(tmp_path / "out.po", written)
+    result = cli("import-po", tmp_path / "out.po", "--content", project)
+    assert result.exit_code == 0, result.output
+    assert f"language '{language}' updated" in result.stdout
+    topic = load_content(project).content.topics[0]
+    assert written not in topic.documents
+    assert topic.documents[language].title == f"{language} title"
+    assert cli("check", "--content", project).exit_code == 0  # every command still loads the content
+
+
+@pytest.mark.parametrize(("written", "has"), [("fr_FR", "fr"), ("zh_CN", "zh-Hans, zh-Hant"), ("xx_YY", "")])
+def test_a_language_header_the_topic_cannot_take_is_refused(cli: Callable[..., Run], project: Path, tmp_path: Path,
+                                                           written: str, has: str) -> None:  # fmt: skip
+    export(cli, project, "fr", tmp_path / "fr.po")
+    with_language_header(tmp_path / "fr.po", written)
+    language_line = next(
+        number
+        for number, line in enumerate((tmp_path / "fr.po").read_text(encoding="utf-8").splitlines(), start=1)
+        if line.startswith('"Language:')
+    )
+    before = project.read_bytes()
+    result = cli("import-po", tmp_path / "fr.po", "--content", project)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{tmp_path / 'fr.po'}:{language_line}:1: Language '{written}'" in result.stderr
+    assert f"(it has {has})" in result.stderr if has else "is not a language code" in result.stderr
+    assert "the topic has en, es, zh-Hans" in result.stderr
+    assert project.read_bytes() == before
+
+
+def test_export_takes_a_language_in_any_case_and_refuses_a_variant_the_topic_lacks(cli: Callable[..., Run],
+                                                                                 project: Path,
+                                                                                 tmp_path: Path) -> None:  # fmt: skip
+    po = export(cli, project, "VI", tmp_path / "vi.po")
+    assert po.metadata["Language"] == "vi"
+    assert all(entry.msgstr for entry in po)  # the Vietnamese document, filled in
+    result = cli("export-po", "--topic", TOPIC, "--lang", "pt_BR", "--content", project, "-o", tmp_path / "pt.po")
+    assert result.exit_code == 2 and "'pt_BR' is pt-BR" in result.stderr and "(it has pt)" in result.stderr
+    assert not (tmp_path / "pt.po").exists()
+
+
+def test_an_import_that_would_make_the_content_unloadable_leaves_it_as_it_was(cli: Callable[..., Run],
+                                                                             project: Path,
+                                                                             tmp_path: Path) -> None:  # fmt: skip
+    po = export(cli, project, "de", tmp_path / "de.po")
+    for entry in po:
+        entry.msgstr = f"DE {entry.msgid}"
+    po.save(str(tmp_path / "de.po"))
+    room = MAX_FILE_BYTES - project.stat().st_size - 1000  # the German document does not fit in 1,000 bytes
+    with project.open("a", encoding="utf-8") as content:
+        content.write("# padding\n" * (room // len("# padding\n")))
+    load_content(project)  # loads before the import
+    before = project.read_bytes()
+    result = cli("import-po", tmp_path / "de.po", "--content", project)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{tmp_path / 'de.po'}:1:1: {project} would not load with this translation" in result.stderr
+    assert "the limit is" in result.stderr
+    assert project.read_bytes() == before
