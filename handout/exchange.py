@@ -7,6 +7,13 @@ so an import knows what it was translated from. Translators' tools (Poedit, Webl
 Lokalise, OmegaT) open PO files. The round trip is lossless: export, then import,
 gives back the same document.
 
+A translation made from an older version of the source is stale. content.yaml keeps only
+the version (a hash) it was made from, not that version's text, so which entries changed
+cannot be known: an export marks every filled-in entry of a stale translation fuzzy, as
+gettext's msgmerge marks changed ones, and says why in the file's header comment. An
+import refuses fuzzy entries, as it refuses untranslated ones, so a translation is never
+recorded as made from the current source before a translator has checked every entry.
+
 The ``Language`` header may be written the gettext way (``zh_Hans``, ``VI``); an import
 takes it as the code content.yaml uses (``zh-Hans``, ``vi``). The new content.yaml is
 loaded and checked as the tool loads it before it replaces the old one.
@@ -29,7 +36,7 @@ from handout.loading import Position, SourceFile, dotted_path, load_yaml, valida
 from handout.locales import available as labelled_languages
 from handout.output import write_atomic
 from handout.resolve import LoadedContent, load_content
-from handout.schema import Content, Document, Language, Topic, canonical_language
+from handout.schema import Content, Document, Language, Topic, Translation, canonical_language
 
 DocumentPath = tuple[str | int, ...]
 
@@ -44,25 +51,49 @@ def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
     source = topic.documents[topic.source_language]
     existing = topic.documents.get(language)
     translated = dict(existing.texts()) if existing else {}
-    po = polib.POFile(wrapwidth=0)
     translation = existing.translation if existing else None
-    po.metadata = {
-        "Project-Id-Version": f"handout {topic_id}",
+    stale = translation is not None and translation.source_version != source.version()
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = _header(topic, language, source, translation, stale)
+    if translation is not None and stale:
+        po.header = _stale_note(translation, topic.source_language, source)
+    for path, text in source.texts():
+        msgstr = translated.get(path, "")
+        flags = ["fuzzy"] if stale and msgstr else []
+        po.append(polib.POEntry(msgctxt=dotted_path(path), msgid=text, msgstr=msgstr, flags=flags))
+    return str(po).encode("utf-8")
+
+
+def _header(
+    topic: Topic, language: str, source: Document, translation: Translation | None, stale: bool
+) -> dict[str, str]:
+    """The PO header. A stale translation's review was of text that is about to change: it is not carried over."""
+    reviewed = translation is not None and translation.reviewed and not stale
+    metadata = {
+        "Project-Id-Version": f"handout {topic.id}",
         "Language": language,
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
-        "X-Handout-Topic": topic_id,
+        "X-Handout-Topic": topic.id,
         "X-Source-Language": topic.source_language,
         "X-Source-Version": source.version(),
         "X-Translation-Method": translation.method if translation else "human",
-        "X-Reviewed": "yes" if translation and translation.reviewed else "no",
+        "X-Reviewed": "yes" if reviewed else "no",
     }
-    if translation and translation.reviewed_by:
-        po.metadata["X-Reviewed-By"] = translation.reviewed_by
-    for path, text in source.texts():
-        po.append(polib.POEntry(msgctxt=dotted_path(path), msgid=text, msgstr=translated.get(path, "")))
-    return str(po).encode("utf-8")
+    if reviewed and translation and translation.reviewed_by:
+        metadata["X-Reviewed-By"] = translation.reviewed_by
+    return metadata
+
+
+def _stale_note(translation: Translation, source_language: str, source: Document) -> str:
+    return (
+        f"This translation was made from version {translation.source_version} of the '{source_language}' text,\n"
+        f"which is now version {source.version()}. Which entries changed is not recorded, so every\n"
+        'translated entry is marked fuzzy ("Needs work" in Poedit): compare each with the source\n'
+        "text, correct it if needed, then remove the fuzzy flag. import-po refuses fuzzy entries.\n"
+        'X-Reviewed is "no": the updated translation needs a qualified translator\'s check.'
+    )
 
 
 @dataclass(frozen=True)
@@ -159,6 +190,9 @@ def _document_from(po: polib.POFile, po_path: Path, source: Document, header: di
                 Problem(po_path, line, 1, f"{dotted_path(path)} is not translated: translate {text[:40]!r}")
             )
             continue
+        if entry.fuzzy:
+            problems.append(Problem(po_path, entry.linenum, 1, _fuzzy_message(dotted_path(path), text)))
+            continue
         _set(data, path, entry.msgstr)
         positions[path] = entry.linenum
     if problems:
@@ -174,6 +208,13 @@ def _document_from(po: polib.POFile, po_path: Path, source: Document, header: di
     data["translation"] = translation
     located = SourceFile(po_path, data, {path: Position(line, 1) for path, line in positions.items()})
     return validate(located, Document)
+
+
+def _fuzzy_message(place: str, text: str) -> str:
+    return (
+        f"{place} is marked fuzzy (needs work): check its translation against {text[:40]!r}, "
+        "correct it if needed, then remove the fuzzy flag"
+    )
 
 
 def _set(data: Any, path: DocumentPath, value: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -146,4 +147,79 @@ def test_an_import_that_would_make_the_content_unloadable_leaves_it_as_it_was(cl
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"{tmp_path / 'de.po'}:1:1: {project} would not load with this translation" in result.stderr
     assert "the limit is" in result.stderr
+    assert project.read_bytes() == before
+
+
+def stale_languages(cli: Callable[..., Run], project: Path) -> set[str]:
+    """The languages `handout check` reports as translated from an older source."""
+    findings = json.loads(cli("check", "--content", project, "--format", "json").stdout)
+    return {f["language"] for f in findings if f["check"] == "translation" and f["message"].startswith("stale:")}
+
+
+def change_the_source_and_mark_vi_reviewed(project: Path) -> None:
+    text = project.read_text(encoding="utf-8")
+    assert text.count("Most people get better on their own.") == 1
+    text = text.replace("Most people get better on their own.", "Most people get better without treatment.")
+    vi = text.index("\n      vi:\n")
+    text = text[:vi] + text[vi:].replace("reviewed: false", "reviewed: true\n          reviewed_by: Lan Tran", 1)
+    project.write_text(text, encoding="utf-8")
+
+
+def test_a_stale_translation_is_exported_fuzzy_and_not_imported_as_current(cli: Callable[..., Run], project: Path,
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    change_the_source_and_mark_vi_reviewed(project)
+    old_translation = load_content(project).content.topics[0].documents["vi"].translation
+    assert old_translation is not None and old_translation.reviewed
+    assert "vi" in stale_languages(cli, project)
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    assert po and all(entry.fuzzy and entry.msgstr for entry in po)  # which entries changed is not known
+    assert old_translation.source_version in po.header and "fuzzy" in po.header
+    assert po.metadata["X-Reviewed"] == "no" and "X-Reviewed-By" not in po.metadata  # the review was of the old text
+    before = project.read_bytes()
+    result = cli("import-po", tmp_path / "vi.po", "--content", project)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.count("is marked fuzzy") == len(po)
+    for entry in po:
+        assert f"{tmp_path / 'vi.po'}:{entry.linenum}:1: {entry.msgctxt} is marked fuzzy" in result.stderr
+    assert project.read_bytes() == before
+    assert "vi" in stale_languages(cli, project)
+
+
+def test_a_stale_translation_a_translator_has_checked_is_imported_as_current(cli: Callable[..., Run], project: Path,
+                                                                            tmp_path: Path) -> None:  # fmt: skip
+    change_the_source_and_mark_vi_reviewed(project)
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    changed = next(entry for entry in po if "without treatment" in entry.msgid)
+    changed.msgstr = "Hầu hết mọi người khỏi bệnh mà không cần điều trị."
+    for entry in po:
+        entry.flags.remove("fuzzy")
+    po.save(str(tmp_path / "vi.po"))
+    result = cli("import-po", tmp_path / "vi.po", "--content", project)
+    assert result.exit_code == 0, result.output
+    topic = load_content(project).content.topics[0]
+    vi = topic.documents["vi"]
+    assert vi.translation is not None and vi.translation.source_version == topic.documents["en"].version()
+    assert not vi.translation.reviewed and vi.translation.reviewed_by is None
+    place = next(path for path, text in topic.documents["en"].texts() if "without treatment" in text)
+    assert dict(vi.texts())[place] == "Hầu hết mọi người khỏi bệnh mà không cần điều trị."
+    assert "vi" not in stale_languages(cli, project)
+
+
+def test_a_current_translation_is_exported_without_fuzzy_entries(cli: Callable[..., Run], project: Path,
+                                                                 tmp_path: Path) -> None:  # fmt: skip
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    assert po and not any(entry.fuzzy for entry in po) and not po.header
+
+
+def test_an_entry_a_translator_left_fuzzy_is_refused(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    po = export(cli, project, "es", tmp_path / "es.po")
+    po[3].msgstr = "Borrador sin revisar"
+    po[3].flags.append("fuzzy")
+    po.save(str(tmp_path / "es.po"))
+    line = polib.pofile(str(tmp_path / "es.po"))[3].linenum
+    before = project.read_bytes()
+    result = cli("import-po", tmp_path / "es.po", "--content", project)
+    assert result.exit_code == 2
+    assert f"1 problem in the input:\n  {tmp_path / 'es.po'}:{line}:1: {po[3].msgctxt} is marked fuzzy" in result.stderr
+    assert "remove the fuzzy flag" in result.stderr
     assert project.read_bytes() == before
