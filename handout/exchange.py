@@ -6,6 +6,17 @@ translation. The header records the topic, the source language and the source ve
 so an import knows what it was translated from. Translators' tools (Poedit, Weblate,
 Lokalise, OmegaT) open PO files. The round trip is lossless: export, then import,
 gives back the same document.
+
+A translation made from an older version of the source is stale. content.yaml keeps only
+the version (a hash) it was made from, not that version's text, so which entries changed
+cannot be known: an export marks every filled-in entry of a stale translation fuzzy, as
+gettext's msgmerge marks changed ones, and says why in the file's header comment. An
+import refuses fuzzy entries, as it refuses untranslated ones, so a translation is never
+recorded as made from the current source before a translator has checked every entry.
+
+The ``Language`` header may be written the gettext way (``zh_Hans``, ``VI``); an import
+takes it as the code content.yaml uses (``zh-Hans``, ``vi``). The new content.yaml is
+loaded and checked as the tool loads it before it replaces the old one.
 """
 
 from __future__ import annotations
@@ -17,13 +28,15 @@ from pathlib import Path
 from typing import Any
 
 import polib
+from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 
 from handout.errors import InputError, NotFoundError, Problem
-from handout.loading import Position, SourceFile, dotted_path, validate
+from handout.loading import Position, SourceFile, dotted_path, load_yaml, validate
+from handout.locales import available as labelled_languages
 from handout.output import write_atomic
 from handout.resolve import LoadedContent, load_content
-from handout.schema import Document
+from handout.schema import Content, Document, Language, Topic, Translation, canonical_language
 
 DocumentPath = tuple[str | int, ...]
 
@@ -31,28 +44,56 @@ DocumentPath = tuple[str | int, ...]
 def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
     """The PO file for translating ``topic_id`` into ``language``, with any existing translation filled in."""
     topic = content.topic(topic_id)
+    try:
+        language = content_language(language, topic)
+    except ValueError as exc:
+        raise NotFoundError(f"--lang {exc}: use one of {', '.join(topic.documents)} or a new language") from None
     source = topic.documents[topic.source_language]
     existing = topic.documents.get(language)
     translated = dict(existing.texts()) if existing else {}
-    po = polib.POFile(wrapwidth=0)
     translation = existing.translation if existing else None
-    po.metadata = {
-        "Project-Id-Version": f"handout {topic_id}",
+    stale = translation is not None and translation.source_version != source.version()
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = _header(topic, language, source, translation, stale)
+    if translation is not None and stale:
+        po.header = _stale_note(translation, topic.source_language, source)
+    for path, text in source.texts():
+        msgstr = translated.get(path, "")
+        flags = ["fuzzy"] if stale and msgstr else []
+        po.append(polib.POEntry(msgctxt=dotted_path(path), msgid=text, msgstr=msgstr, flags=flags))
+    return str(po).encode("utf-8")
+
+
+def _header(
+    topic: Topic, language: str, source: Document, translation: Translation | None, stale: bool
+) -> dict[str, str]:
+    """The PO header. A stale translation's review was of text that is about to change: it is not carried over."""
+    reviewed = translation is not None and translation.reviewed and not stale
+    metadata = {
+        "Project-Id-Version": f"handout {topic.id}",
         "Language": language,
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
-        "X-Handout-Topic": topic_id,
+        "X-Handout-Topic": topic.id,
         "X-Source-Language": topic.source_language,
         "X-Source-Version": source.version(),
         "X-Translation-Method": translation.method if translation else "human",
-        "X-Reviewed": "yes" if translation and translation.reviewed else "no",
+        "X-Reviewed": "yes" if reviewed else "no",
     }
-    if translation and translation.reviewed_by:
-        po.metadata["X-Reviewed-By"] = translation.reviewed_by
-    for path, text in source.texts():
-        po.append(polib.POEntry(msgctxt=dotted_path(path), msgid=text, msgstr=translated.get(path, "")))
-    return str(po).encode("utf-8")
+    if reviewed and translation and translation.reviewed_by:
+        metadata["X-Reviewed-By"] = translation.reviewed_by
+    return metadata
+
+
+def _stale_note(translation: Translation, source_language: str, source: Document) -> str:
+    return (
+        f"This translation was made from version {translation.source_version} of the '{source_language}' text,\n"
+        f"which is now version {source.version()}. Which entries changed is not recorded, so every\n"
+        'translated entry is marked fuzzy ("Needs work" in Poedit): compare each with the source\n'
+        "text, correct it if needed, then remove the fuzzy flag. import-po refuses fuzzy entries.\n"
+        'X-Reviewed is "no": the updated translation needs a qualified translator\'s check.'
+    )
 
 
 @dataclass(frozen=True)
@@ -67,15 +108,58 @@ def import_po(content_path: Path, po_path: Path) -> Imported:
     po = _read_po(po_path)
     content = load_content(content_path)
     header = po.metadata
-    topic_id, language = header.get("X-Handout-Topic", ""), header.get("Language", "")
-    if not topic_id or not language:
+    topic_id, written = header.get("X-Handout-Topic", ""), header.get("Language", "")
+    if not topic_id or not written:
         raise InputError([Problem(po_path, 1, 1, "the header needs 'Language' and 'X-Handout-Topic': export again")])
     topic = content.topic(topic_id)
+    try:
+        language = content_language(written, topic)
+    except ValueError as exc:
+        line = _header_line(po_path, "Language")
+        what_to_do = (
+            f"set the Language header to the language this file translates; the topic has {', '.join(topic.documents)}"
+        )
+        raise InputError([Problem(po_path, line, 1, f"Language {exc}: {what_to_do}")]) from None
     if language == topic.source_language:
         raise InputError([Problem(po_path, 1, 1, f"'{language}' is the source language of '{topic_id}'")])
     document = _document_from(po, po_path, topic.documents[topic.source_language], header)
-    _write_document(content, topic_id, language, document)
+    _write_document(content, topic_id, language, document, po_path)
     return Imported(topic_id, language, content_path)
+
+
+_LANGUAGE_CODE: TypeAdapter[str] = TypeAdapter(Language)
+
+
+def content_language(written: str, topic: Topic) -> str:
+    """The code content.yaml gives a language written the gettext way or in any case: ``zh_Hans`` is
+    ``zh-Hans``, ``VI`` is ``vi``, ``fr_FR`` is ``fr-FR``.
+
+    A code the schema refuses, or a regional variant of a language the topic already has (``fr-FR``
+    beside ``fr``) that the tool has no page labels for, raises ValueError saying what to write:
+    which document such a file translates is a guess this function does not make.
+    """
+    code = canonical_language(written.strip().replace("_", "-"))
+    if code in topic.documents:
+        return code
+    try:
+        _LANGUAGE_CODE.validate_python(code)
+    except ValidationError:
+        raise ValueError(f"'{written}' is not a language code") from None
+    base = code.split("-")[0]
+    related = [known for known in topic.documents if known.split("-")[0] == base]
+    if related and code not in labelled_languages():
+        raise ValueError(
+            f"'{written}' is {code}, which topic '{topic.id}' has no document in (it has {', '.join(related)})"
+        )
+    return code
+
+
+def _header_line(po_path: Path, field: str) -> int:
+    """The line of a PO header field, to point at it; 1 when it cannot be found."""
+    for number, line in enumerate(po_path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(f'"{field}:'):
+            return number
+    return 1
 
 
 def _read_po(po_path: Path) -> polib.POFile:
@@ -106,6 +190,9 @@ def _document_from(po: polib.POFile, po_path: Path, source: Document, header: di
                 Problem(po_path, line, 1, f"{dotted_path(path)} is not translated: translate {text[:40]!r}")
             )
             continue
+        if entry.fuzzy:
+            problems.append(Problem(po_path, entry.linenum, 1, _fuzzy_message(dotted_path(path), text)))
+            continue
         _set(data, path, entry.msgstr)
         positions[path] = entry.linenum
     if problems:
@@ -121,6 +208,13 @@ def _document_from(po: polib.POFile, po_path: Path, source: Document, header: di
     data["translation"] = translation
     located = SourceFile(po_path, data, {path: Position(line, 1) for path, line in positions.items()})
     return validate(located, Document)
+
+
+def _fuzzy_message(place: str, text: str) -> str:
+    return (
+        f"{place} is marked fuzzy (needs work): check its translation against {text[:40]!r}, "
+        "correct it if needed, then remove the fuzzy flag"
+    )
 
 
 def _set(data: Any, path: DocumentPath, value: str) -> None:
@@ -147,7 +241,7 @@ def _as_yaml_data(document: Document) -> dict[str, Any]:
     }
 
 
-def _write_document(content: LoadedContent, topic_id: str, language: str, document: Document) -> None:
+def _write_document(content: LoadedContent, topic_id: str, language: str, document: Document, po_path: Path) -> None:
     yaml = _yaml()
     path = content.source.path
     tree = yaml.load(path.read_text(encoding="utf-8"))
@@ -156,4 +250,24 @@ def _write_document(content: LoadedContent, topic_id: str, language: str, docume
             topic["documents"][language] = _as_yaml_data(document)
     buffer = io.StringIO()
     yaml.dump(tree, buffer)
-    write_atomic(path, buffer.getvalue().encode("utf-8"))
+    text = buffer.getvalue()
+    _check_loadable(path, text, po_path)
+    write_atomic(path, text.encode("utf-8"))
+
+
+def _check_loadable(path: Path, text: str, po_path: Path) -> None:
+    """Refuse, naming the PO file, a new content file that the tool would not load."""
+    try:
+        validate(load_yaml(path, text), Content)
+    except InputError as error:
+        raise InputError(
+            [
+                Problem(
+                    po_path,
+                    1,
+                    1,
+                    f"{path} would not load with this translation, so it was left as it was: {problem.message}",
+                )
+                for problem in error.problems
+            ]
+        ) from None

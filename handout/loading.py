@@ -132,11 +132,14 @@ class _TreeBuilder:
         self.problems.append(Problem(self.file, pos.line, pos.column, message))
 
 
+def _check_size(path: Path, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise _single(path, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split or shorten it")
+
+
 def _read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _single(path, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split or shorten it")
+        _check_size(path, path.stat().st_size)
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise _single(path, "file not found: check the path") from None
@@ -163,9 +166,15 @@ def _found(what: str, text: str, line: int, column: int) -> str:
     return f", but found {rest[0]!r}" if rest and not rest[0].isspace() else ""
 
 
-def load_yaml(path: Path) -> SourceFile:
-    """Parse one YAML file into plain data with positions; raise InputError on any problem."""
-    text = _read_text(path)
+def load_yaml(path: Path, text: str | None = None) -> SourceFile:
+    """Parse one YAML file into plain data with positions; raise InputError on any problem.
+
+    ``text`` is the file's new text when it is checked before it is written.
+    """
+    if text is None:
+        text = _read_text(path)
+    else:
+        _check_size(path, len(text.encode("utf-8")))
     loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
