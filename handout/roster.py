@@ -3,7 +3,8 @@
 A roster has one row per clinic and the columns ``id, name, health_system, logo, primary,
 secondary, address, phone, website, emergency_number, page_size, languages``. Address lines
 and languages are separated by ``;``. Logo paths are relative to the CSV file and may not
-leave its folder. Each row is validated like a clinic file; problems name the CSV line.
+leave its folder. Each row is validated like a clinic file; problems name the CSV line and the
+column of the cell as the file orders its columns.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from handout.schema import Clinic
 CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
            "emergency_number", "page_size", "languages"]  # fmt: skip
+REQUIRED = ["id", "name", "primary", "address", "phone", "languages"]
 
 
 class ClinicSource(Protocol):
@@ -113,17 +115,18 @@ class CsvClinics(_SchemaChecked):
         self.path = path
 
     @cached_property
-    def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
+    def _table(self) -> tuple[dict[str, int], dict[str, tuple[int, dict[str, str]]]]:
+        """The roster's columns (name to the file's own column number, from 1) and its rows by clinic id."""
         if self.path.stat().st_size > MAX_FILE_BYTES:
             raise InputError([Problem(self.path, 1, 1, "the roster is too large: split it")])
         try:
             text = self.path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise InputError([Problem(self.path, 1, 1, "not UTF-8 text: export the CSV as UTF-8")]) from None
-        reader = csv.DictReader(io.StringIO(text, newline=""))  # a quoted cell may hold line breaks
-        missing = [
-            c for c in ("id", "name", "primary", "address", "phone", "languages") if c not in (reader.fieldnames or [])
-        ]
+        reader = csv.reader(io.StringIO(text, newline=""))  # a quoted cell may hold line breaks
+        header = [name.strip() for name in next(reader, [])]
+        columns = {name: number for number, name in enumerate(header, 1) if name}
+        missing = [c for c in REQUIRED if c not in columns]
         if missing:
             raise InputError(
                 [Problem(self.path, 1, 1, f"missing columns: {', '.join(missing)}; columns are {', '.join(COLUMNS)}")]
@@ -131,32 +134,40 @@ class CsvClinics(_SchemaChecked):
         rows: dict[str, tuple[int, dict[str, str]]] = {}
         problems = []
         folders: dict[str, str] = {}
-        end = 1  # the header's line
-        for row in reader:
+        id_column = columns["id"]
+        end = reader.line_num  # the header's last line
+        for cells in reader:
             line, end = end + 1, reader.line_num  # a row starts after the last one: a cell may hold line breaks
-            columns = len(reader.fieldnames or [])
-            if None in row or None in row.values():  # DictReader's marks for cells too many or too few
-                cells = columns + len(row.get(None) or []) - sum(value is None for value in row.values())
-                problems.append(Problem(self.path, line, 1, f"this row has {cells} cells and the header {columns}: "
-                                        "check its commas and quotes"))  # fmt: skip
+            if not cells:
                 continue
-            clinic_id = (row.get("id") or "").strip()
+            if len(cells) != len(header):
+                problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
+                                        f"{len(header)}: check its commas and quotes"))  # fmt: skip
+                continue
+            row = {name: cells[number - 1] for name, number in columns.items()}
+            clinic_id = row["id"].strip()
             if not clinic_id or clinic_id in rows:
-                problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} is empty or repeated"))
-                continue
-            if not CLINIC_ID.fullmatch(clinic_id):
-                problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} cannot name a folder of the "
-                                        "output: use letters, digits and - _ . (a letter or digit first)"))  # fmt: skip
-                continue
-            if clinic_id.lower() in folders:  # Windows and macOS file shares do not tell the two folders apart
-                problems.append(Problem(self.path, line, 1, f"clinic ids {folders[clinic_id.lower()]!r} and "
-                                        f"{clinic_id!r} differ only in case: make them differ in letters"))  # fmt: skip
+                wrong = f"clinic id {clinic_id!r} is empty or repeated"
+            elif not CLINIC_ID.fullmatch(clinic_id):
+                wrong = (f"clinic id {clinic_id!r} cannot name a folder of the output: use letters, digits and "
+                         "- _ . (a letter or digit first)")  # fmt: skip
+            elif clinic_id.lower() in folders:  # Windows and macOS file shares do not tell the two folders apart
+                wrong = (f"clinic ids {folders[clinic_id.lower()]!r} and {clinic_id!r} differ only in case: make "
+                         "them differ in letters")  # fmt: skip
+            else:
+                wrong = ""
+            if wrong:
+                problems.append(Problem(self.path, line, id_column, wrong))
                 continue
             folders[clinic_id.lower()] = clinic_id
             rows[clinic_id] = (line, row)
         if problems:
             raise InputError(problems)
-        return rows
+        return columns, rows
+
+    @property
+    def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
+        return self._table[1]
 
     def ids(self) -> list[str]:
         return sorted(self._rows)
@@ -175,19 +186,16 @@ class CsvClinics(_SchemaChecked):
         for optional in ("health_system", "logo", "website", "emergency_number", "page_size"):
             if value(optional):
                 data[optional] = value(optional)
-        extra = set(row) - set(COLUMNS)
-        for column in extra:
-            if column is not None:
-                data[column] = row[column]
         return data
 
     def _clinic_file(self, clinic_id: str) -> SourceFile:
         line, row = self._rows[clinic_id]
         data = self._clinic_data(row)
-        positions: dict[tuple[str | int, ...], Position] = {
-            (key,): Position(line, COLUMNS.index(key) + 1 if key in COLUMNS else 1) for key in data
-        }
-        positions[("colors",)] = positions[("colors", "primary")] = Position(line, COLUMNS.index("primary") + 1)
+        columns = self._table[0]
+        where = {key: Position(line, columns.get(key, 1)) for key in COLUMNS}  # the file's own column of each
+        positions: dict[tuple[str | int, ...], Position] = {(key,): where[key] for key in data if key in where}
+        positions[("colors",)] = positions[("colors", "primary")] = where["primary"]
+        positions[("colors", "secondary")] = where["secondary"]
         return SourceFile(self.path, data, positions)
 
     def load(self, clinic_id: str) -> LoadedClinic:

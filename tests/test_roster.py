@@ -1,0 +1,37 @@
+"""CSV rosters as spreadsheets export them: messages name the file's own line and column."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Run
+
+HEADER = "id,name,primary,address,phone,languages"
+
+
+def check(cli: Callable[..., Run], project: Path, roster: Path) -> Run:
+    return cli("check", "--content", project, "--clinics", roster)
+
+
+def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """The columns in another order than the README lists them: a message points at the cell in the file."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        "languages,phone,id,website,name,address,secondary,primary\n"
+        "en,(555) 555-0100,ok,,OK,1 Main,,#123456\n"
+        "en;xx-bad!,(555) 555-0101,bad,not a site,Bad,1 Main,#12345,#12\n"
+        ",(555) 555-0102,,,No Id,1 Main,,#123456\n",
+        encoding="utf-8",
+    )
+    result = check(cli, project, roster)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: 1 problem in the input:")
+    assert f"{roster}:4:3: clinic id '' is empty" in result.stderr
+    fixed = roster.read_text(encoding="utf-8").replace(",(555) 555-0102,,", ",(555) 555-0102,noid,")
+    roster.write_text(fixed, encoding="utf-8")
+    result = check(cli, project, roster)
+    assert result.exit_code == 2 and result.stderr.startswith("error: 4 problems in the input:")
+    for column, what in [(1, "unknown language code 'xx-bad!'"), (4, "'not a site' is not a web address"),
+                         (7, "'#12345' is not a colour"), (8, "'#12' is not a colour")]:  # fmt: skip
+        assert [line for line in result.stderr.splitlines() if f"{roster}:3:{column}: " in line and what in line]
