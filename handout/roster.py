@@ -138,7 +138,7 @@ class CsvClinics(_SchemaChecked):
         end = reader.line_num  # the header's last line
         for cells in reader:
             line, end = end + 1, reader.line_num  # a row starts after the last one: a cell may hold line breaks
-            if not cells:
+            if not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
                 continue
             if len(cells) != len(header):
                 problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
@@ -146,8 +146,11 @@ class CsvClinics(_SchemaChecked):
                 continue
             row = {name: cells[number - 1] for name, number in columns.items()}
             clinic_id = row["id"].strip()
-            if not clinic_id or clinic_id in rows:
-                wrong = f"clinic id {clinic_id!r} is empty or repeated"
+            if not clinic_id:
+                wrong = "the clinic has no id: give it one"
+            elif clinic_id in rows:
+                wrong = (f"clinic id {clinic_id!r} is repeated (first at line {rows[clinic_id][0]}): give each "
+                         "clinic its own id")  # fmt: skip
             elif not CLINIC_ID.fullmatch(clinic_id):
                 wrong = (f"clinic id {clinic_id!r} cannot name a folder of the output: use letters, digits and "
                          "- _ . (a letter or digit first)")  # fmt: skip

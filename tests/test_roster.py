@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], proj
     result = check(cli, project, roster)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: 1 problem in the input:")
-    assert f"{roster}:4:3: clinic id '' is empty" in result.stderr
+    assert f"{roster}:4:3: the clinic has no id" in result.stderr
     fixed = roster.read_text(encoding="utf-8").replace(",(555) 555-0102,,", ",(555) 555-0102,noid,")
     roster.write_text(fixed, encoding="utf-8")
     result = check(cli, project, roster)
@@ -35,3 +36,27 @@ def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], proj
     for column, what in [(1, "unknown language code 'xx-bad!'"), (4, "'not a site' is not a web address"),
                          (7, "'#12345' is not a colour"), (8, "'#12' is not a colour")]:  # fmt: skip
         assert [line for line in result.stderr.splitlines() if f"{roster}:3:{column}: " in line and what in line]
+
+
+def test_blank_spreadsheet_rows_are_skipped(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """A spreadsheet exports its empty rows as commas alone, often at the end: they are no clinics."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        f"{HEADER}\n"
+        "north,North Clinic,#123456,1 Main St,(555) 555-0100,en\n"
+        ",,,,,\n"
+        " , ,,\t,,\n"
+        "south,South Clinic,#654321,2 Side St,(555) 555-0101,en;es\n"
+        ",,,,,\n"
+        ",,,,,\n",
+        encoding="utf-8",
+    )
+    listed = cli("list", "--content", project, "--clinics", roster, "--json")
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["clinics"] == ["north", "south"]
+    roster.write_text(roster.read_text(encoding="utf-8") + ",Nameless Clinic,,,,\nsouth,Again,,,,\n", encoding="utf-8")
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2
+    assert f"{roster}:8:1: the clinic has no id: give it one" in result.stderr
+    repeated = f"{roster}:9:1: clinic id 'south' is repeated (first at line 5): give each clinic its own id"
+    assert repeated in result.stderr
