@@ -27,6 +27,8 @@ CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
            "emergency_number", "page_size", "languages"]  # fmt: skip
 REQUIRED = ["id", "name", "primary", "address", "phone", "languages"]
+# Between cells: commas, or the semicolons spreadsheets write where the comma is the decimal mark, or tabs.
+SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
 class ClinicSource(Protocol):
@@ -123,10 +125,15 @@ class CsvClinics(_SchemaChecked):
             text = self.path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise InputError([Problem(self.path, 1, 1, "not UTF-8 text: export the CSV as UTF-8")]) from None
-        reader = csv.reader(io.StringIO(text, newline=""))  # a quoted cell may hold line breaks
+        separator = _separator(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)  # a quoted cell may hold line breaks
         header = [name.strip() for name in next(reader, [])]
         columns = {name: number for number, name in enumerate(header, 1) if name}
         missing = [c for c in REQUIRED if c not in columns]
+        if not set(columns) & set(COLUMNS):
+            raise InputError([Problem(self.path, 1, 1, "the first line does not name the roster's columns: it must "
+                                      f"be a header such as {','.join(REQUIRED)}, separated by commas or "
+                                      "semicolons")])  # fmt: skip
         if missing:
             raise InputError(
                 [Problem(self.path, 1, 1, f"missing columns: {', '.join(missing)}; columns are {', '.join(COLUMNS)}")]
@@ -142,7 +149,7 @@ class CsvClinics(_SchemaChecked):
                 continue
             if len(cells) != len(header):
                 problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
-                                        f"{len(header)}: check its commas and quotes"))  # fmt: skip
+                                        f"{len(header)}: check its {SEPARATORS[separator]} and quotes"))  # fmt: skip
                 continue
             row = {name: cells[number - 1] for name, number in columns.items()}
             clinic_id = row["id"].strip()
@@ -227,6 +234,16 @@ def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
             raise InputError([Problem(clinics, 1, 1, "roster file not found: check the path")])
         return CsvClinics(clinics)
     return FolderClinics(project)
+
+
+def _separator(text: str) -> str:
+    """The separator with which the first line names the most of the roster's columns; a comma if none does."""
+
+    def named(separator: str) -> int:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [])
+        return len({name.strip() for name in header} & set(COLUMNS))
+
+    return max(SEPARATORS, key=named)  # the first of equals: a comma
 
 
 def _address_lines(cell: str) -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Run
+from pypdf import PdfReader
 
 HEADER = "id,name,primary,address,phone,languages"
 
@@ -60,3 +61,38 @@ def test_blank_spreadsheet_rows_are_skipped(cli: Callable[..., Run], project: Pa
     assert f"{roster}:8:1: the clinic has no id: give it one" in result.stderr
     repeated = f"{roster}:9:1: clinic id 'south' is repeated (first at line 5): give each clinic its own id"
     assert repeated in result.stderr
+
+
+def test_a_roster_separated_by_semicolons_is_read(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """Excel writes `;` between cells where the comma is the decimal mark (much of Europe); a cell holding
+    a `;` (address lines, languages) is then quoted."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        "\ufeffid;name;primary;address;phone;languages;page_size\r\n"
+        'costa;"Clínica Costa, S.L.";#1D5FA8;"Paseo 21;29016 Málaga";+34 952 555 014;"es;en";a4\r\n'
+        "norte;Clínica Norte;#123456;Calle 1;+34 952 555 015;es;a4\r\n"
+        ";;;;;;\r\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "costa.pdf"
+    built = cli("build", "--content", project, "--clinics", roster, "--clinic", "costa", "--topic",
+                "muscle-calcification", "--lang", "en", "-o", output)  # fmt: skip
+    assert built.exit_code == 0, built.output
+    text = PdfReader(output).pages[0].extract_text()
+    assert "Clínica Costa, S.L." in text and "Paseo 21, 29016 Málaga" in text
+    listed = cli("list", "--content", project, "--clinics", roster, "--json")
+    assert json.loads(listed.stdout)["clinics"] == ["costa", "norte"]
+    roster.write_text(roster.read_text(encoding="utf-8") + "sur;Sur;#123456;Calle 2;+34 1;es;en;a4\r\n")
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2
+    assert f"{roster}:5:1: this row has 8 cells and the header 7: check its semicolons and quotes" in result.stderr
+
+
+def test_a_first_line_that_names_no_column_says_what_it_must_be(cli: Callable[..., Run], project: Path,
+                                                                 tmp_path: Path) -> None:  # fmt: skip
+    roster = tmp_path / "clinics.csv"
+    roster.write_text("id|name|primary|address|phone|languages\nnorth|North|#123456|1 Main|(555) 555-0100|en\n")
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2 and result.stderr.startswith("error: 1 problem in the input:")
+    assert f"{roster}:1:1: the first line does not name the roster's columns" in result.stderr
+    assert "separated by commas or semicolons" in result.stderr
