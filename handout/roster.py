@@ -10,6 +10,7 @@ column of the cell as the file orders its columns.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import re
@@ -128,18 +129,16 @@ class CsvClinics(_SchemaChecked):
         separator = _separator(text)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)  # a quoted cell may hold line breaks
         header = [name.strip() for name in next(reader, [])]
-        columns = {name: number for number, name in enumerate(header, 1) if name}
-        missing = [c for c in REQUIRED if c not in columns]
-        if not set(columns) & set(COLUMNS):
-            raise InputError([Problem(self.path, 1, 1, "the first line does not name the roster's columns: it must "
-                                      f"be a header such as {','.join(REQUIRED)}, separated by commas or "
-                                      "semicolons")])  # fmt: skip
-        if missing:
-            raise InputError(
-                [Problem(self.path, 1, 1, f"missing columns: {', '.join(missing)}; columns are {', '.join(COLUMNS)}")]
-            )
+        columns: dict[str, int] = {}
+        for number, name in enumerate(header, 1):
+            if name in COLUMNS:
+                columns.setdefault(name, number)
+        problems = _header_problems(self.path, header)
+        if any(column not in columns for column in REQUIRED):  # the rows cannot be read
+            raise InputError(problems)
+        # A column without a heading (a spreadsheet's formatted but empty column) may hold empty cells only.
+        unnamed = {number: 0 for number, name in enumerate(header, 1) if not name}  # its first line with a value
         rows: dict[str, tuple[int, dict[str, str]]] = {}
-        problems = []
         folders: dict[str, str] = {}
         id_column = columns["id"]
         end = reader.line_num  # the header's last line
@@ -151,6 +150,9 @@ class CsvClinics(_SchemaChecked):
                 problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
                                         f"{len(header)}: check its {SEPARATORS[separator]} and quotes"))  # fmt: skip
                 continue
+            for number, first in unnamed.items():
+                if not first and cells[number - 1].strip():
+                    unnamed[number] = line
             row = {name: cells[number - 1] for name, number in columns.items()}
             clinic_id = row["id"].strip()
             if not clinic_id:
@@ -171,6 +173,9 @@ class CsvClinics(_SchemaChecked):
                 continue
             folders[clinic_id.lower()] = clinic_id
             rows[clinic_id] = (line, row)
+        problems += [Problem(self.path, 1, number, f"column {number} has no heading but holds values (the first "
+                             f"at line {first}): give it a heading of the roster's columns or delete it")
+                     for number, first in unnamed.items() if first]  # fmt: skip
         if problems:
             raise InputError(problems)
         return columns, rows
@@ -234,6 +239,35 @@ def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
             raise InputError([Problem(clinics, 1, 1, "roster file not found: check the path")])
         return CsvClinics(clinics)
     return FolderClinics(project)
+
+
+def _header_problems(path: Path, header: list[str]) -> list[Problem]:
+    """What is wrong with the first line: columns missing, unknown or repeated, in one message each."""
+    if not set(header) & set(COLUMNS):
+        return [Problem(path, 1, 1, "the first line does not name the roster's columns: it must be a header such as "
+                        f"{','.join(REQUIRED)}, separated by commas or semicolons")]  # fmt: skip
+    problems = []
+    known = f"the roster's columns are {', '.join(COLUMNS)}"
+    missing = [column for column in REQUIRED if column not in header]
+    if missing:
+        problems.append(Problem(path, 1, 1, f"missing columns: {', '.join(missing)}; {known}"))
+    # A column the tool does not know is refused, not ignored: a misspelt "emergency number" would
+    # otherwise print 911 on every handout of a clinic abroad, and nobody would be told.
+    unknown = [(number, name) for number, name in enumerate(header, 1) if name and name not in COLUMNS]
+    if unknown:
+        names = ", ".join(f"{name!r} (column {number}{_did_you_mean(name)})" for number, name in unknown)
+        problems.append(Problem(path, 1, unknown[0][0], f"unknown column{'s' if len(unknown) > 1 else ''} {names}: "
+                                f"{known}; rename or delete {'them' if len(unknown) > 1 else 'it'}"))  # fmt: skip
+    for name in dict.fromkeys(name for name in header if name and header.count(name) > 1):
+        numbers = [number for number, each in enumerate(header, 1) if each == name]
+        problems.append(Problem(path, 1, numbers[1], f"column {name!r} is there {len(numbers)} times (columns "
+                                f"{', '.join(map(str, numbers))}): keep one"))  # fmt: skip
+    return problems
+
+
+def _did_you_mean(name: str) -> str:
+    close = difflib.get_close_matches(name.lower().replace(" ", "_"), COLUMNS, n=1, cutoff=0.75)
+    return f", did you mean {close[0]}?" if close else ""
 
 
 def _separator(text: str) -> str:

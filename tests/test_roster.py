@@ -96,3 +96,46 @@ def test_a_first_line_that_names_no_column_says_what_it_must_be(cli: Callable[..
     assert result.exit_code == 2 and result.stderr.startswith("error: 1 problem in the input:")
     assert f"{roster}:1:1: the first line does not name the roster's columns" in result.stderr
     assert "separated by commas or semicolons" in result.stderr
+
+
+def test_a_column_the_roster_does_not_have_is_one_message_at_the_header(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """Refused, not ignored: a misspelt emergency_number would print 911 on every handout of the clinic."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        "id,name,primary,address,phone,languages,notes,Emergency Number,phone\n"
+        "north,North Clinic,#123456,1 Main St,(555) 555-0100,en,call Bob,112,(555) 555-0100\n"
+        "south,South Clinic,#654321,2 Side St,(555) 555-0101,en,,112,(555) 555-0101\n"
+        "north,Again,#654321,2 Side St,(555) 555-0101,en,,112,(555) 555-0101\n",
+        encoding="utf-8",
+    )
+    result = cli("batch", "--content", project, "--clinics", roster, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and result.stderr.startswith("error: 3 problems in the input:"), result.stderr
+    assert (f"{roster}:1:7: unknown columns 'notes' (column 7), 'Emergency Number' (column 8, did you mean "
+            "emergency_number?): the roster's columns are id, name, health_system, logo, primary, secondary, "
+            "address, phone, website, emergency_number, page_size, languages; rename or delete them"
+            ) in result.stderr  # fmt: skip
+    assert f"{roster}:1:9: column 'phone' is there 2 times (columns 5, 9): keep one" in result.stderr
+    assert f"{roster}:4:1: clinic id 'north' is repeated" in result.stderr, "the rows are checked too"
+    assert "unknown key" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_column_without_a_heading_may_only_be_empty(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        f"{HEADER},,\n"
+        "north,North Clinic,#123456,1 Main St,(555) 555-0100,en,,\n"
+        "south,South Clinic,#654321,2 Side St,(555) 555-0101,en,,\n",
+        encoding="utf-8",
+    )
+    listed = cli("list", "--content", project, "--clinics", roster, "--json")
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["clinics"] == ["north", "south"]
+    roster.write_text(roster.read_text(encoding="utf-8").replace("en,,\nsouth", "en,,left here\nsouth"))
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2
+    assert f"{roster}:1:8: column 8 has no heading but holds values (the first at line 2): give it a heading" in (
+        result.stderr
+    )
