@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import io
 import re
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "addre
            "emergency_number", "page_size", "languages"]  # fmt: skip
 REQUIRED = ["id", "name", "primary", "address", "phone", "languages"]
 # Between cells: commas, or the semicolons spreadsheets write where the comma is the decimal mark, or tabs.
+_CLINIC_KEY = re.compile(r"^(?:colors\.)?([a-z_]+)(?:\[\d+\])?: ")  # "colors.primary: ", "languages[1]: "
 SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
@@ -66,10 +68,13 @@ class _SchemaChecked:
     def _clinic_file(self, clinic_id: str) -> SourceFile:
         raise NotImplementedError
 
+    def _validate(self, source: SourceFile) -> Clinic:
+        return validate(source, Clinic)
+
     def _validated(self, clinic_id: str) -> Clinic | str:
         if clinic_id not in self._checked:
             try:
-                self._checked[clinic_id] = validate(self._clinic_file(clinic_id), Clinic)
+                self._checked[clinic_id] = self._validate(self._clinic_file(clinic_id))
             except InputError as error:
                 self._checked[clinic_id] = "; ".join(str(p) for p in error.problems)
         return self._checked[clinic_id]
@@ -213,9 +218,17 @@ class CsvClinics(_SchemaChecked):
         positions[("colors", "secondary")] = where["secondary"]
         return SourceFile(self.path, data, positions)
 
+    def _validate(self, source: SourceFile) -> Clinic:
+        """As a clinic file is validated, with messages that name the CSV's column, not a key of a YAML file."""
+        try:
+            return validate(source, Clinic)
+        except InputError as error:
+            raise InputError([replace(p, message=_CLINIC_KEY.sub(r"column \1: ", p.message, count=1))
+                              for p in error.problems]) from None  # fmt: skip
+
     def load(self, clinic_id: str) -> LoadedClinic:
         source = self._clinic_file(clinic_id)
-        clinic = validate(source, Clinic)
+        clinic = self._validate(source)
         logo = None
         if clinic.logo:
             try:

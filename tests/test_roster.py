@@ -34,8 +34,10 @@ def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], proj
     roster.write_text(fixed, encoding="utf-8")
     result = check(cli, project, roster)
     assert result.exit_code == 2 and result.stderr.startswith("error: 4 problems in the input:")
-    for column, what in [(1, "unknown language code 'xx-bad!'"), (4, "'not a site' is not a web address"),
-                         (7, "'#12345' is not a colour"), (8, "'#12' is not a colour")]:  # fmt: skip
+    for column, what in [(1, "column languages: unknown language code 'xx-bad!'"),
+                         (4, "column website: 'not a site' is not a web address"),
+                         (7, "column secondary: '#12345' is not a colour"),
+                         (8, "column primary: '#12' is not a colour")]:  # fmt: skip
         assert [line for line in result.stderr.splitlines() if f"{roster}:3:{column}: " in line and what in line]
 
 
