@@ -29,8 +29,8 @@ CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
            "emergency_number", "page_size", "languages"]  # fmt: skip
 REQUIRED = ["id", "name", "primary", "address", "phone", "languages"]
-# Between cells: commas, or the semicolons spreadsheets write where the comma is the decimal mark, or tabs.
 _CLINIC_KEY = re.compile(r"^(?:colors\.)?([a-z_]+)(?:\[\d+\])?: ")  # "colors.primary: ", "languages[1]: "
+# Between cells: commas, or the semicolons spreadsheets write where the comma is the decimal mark, or tabs.
 SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
