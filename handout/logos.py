@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 16_000_000
 # The logo prints at most 64 pt (0.9 inch) high: 600 pixels are over 650 dots per inch.
 PRINT_PIXELS_HIGH = 600
+# A logo longer than this many times its height (or taller than its width) prints as a hairline.
+MAX_LOGO_RATIO = 100
+# An SVG's width and height, in points: from 1 pt to the largest page a PDF may have (200 inches).
+SVG_POINTS = (1.0, 14_400.0)
 
 
 class LogoProblem(Exception):
@@ -128,6 +133,7 @@ def _read_png(path: Path, relative: str) -> Logo:
         raise LogoProblem(f"logo {relative} has far too many pixels: use an image under 4000x4000") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise LogoProblem(f"logo {relative} is not a readable PNG image ({exc}): export it again") from None
+    _check_shape(relative, image.width, image.height, "pixels")
     if image.height > PRINT_PIXELS_HIGH:
         image = _at_print_resolution(image)
     return Logo(path, float(image.width), float(image.height), EmbeddedImage.of(ImageReader(image)))
@@ -183,6 +189,45 @@ def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
         raise LogoProblem(
             f"logo {relative} is not a readable SVG image ({type(exc).__name__}): export it again"
         ) from None
-    if drawing is None or not drawing.width or not drawing.height:
-        raise LogoProblem(f"logo {relative} is not a readable SVG image with a width and height: export it again")
-    return Logo(path, float(drawing.width), float(drawing.height), drawing)
+    if drawing is None:
+        raise LogoProblem(f"logo {relative} is not a readable SVG image: export it again")
+    width, height = float(drawing.width or 0), float(drawing.height or 0)
+    low, high = SVG_POINTS
+    if not all(math.isfinite(side) and low <= side <= high for side in (width, height)):
+        raise LogoProblem(f"logo {relative} is {_points(width)} x {_points(height)} points (from its width, height "
+                          f"and viewBox): each must be a number from {low:g} to {high:,g} points (200 inches); "
+                          "export it again with its real size")  # fmt: skip
+    _check_shape(relative, width, height, "points")
+    if not _all_finite(drawing):
+        raise LogoProblem(f"logo {relative} has a coordinate, size or colour that is not a number (such as NaN or "
+                          "infinity): export it again")  # fmt: skip
+    return Logo(path, width, height, drawing)
+
+
+def _points(side: float) -> str:
+    return f"{side:g}" if math.isfinite(side) else str(side)
+
+
+def _check_shape(relative: str, width: float, height: float, unit: str) -> None:
+    if max(width / height, height / width) > MAX_LOGO_RATIO:
+        raise LogoProblem(f"logo {relative} is {width:g} x {height:g} {unit}: one side is more than {MAX_LOGO_RATIO} "
+                          "times the other, so it would print as a hairline; crop it to the logo")  # fmt: skip
+
+
+def _all_finite(drawing: Drawing) -> bool:
+    """Whether every number in the drawing is finite: NaN or infinity would be written into the PDF as is."""
+    pending: list[object] = [drawing]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif type(item).__module__.startswith("reportlab.") and hasattr(item, "__dict__") and id(item) not in seen:
+            seen.add(id(item))  # shapes, groups, paths, colours
+            pending.extend(vars(item).values())
+    return True

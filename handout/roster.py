@@ -3,15 +3,18 @@
 A roster has one row per clinic and the columns ``id, name, health_system, logo, primary,
 secondary, address, phone, website, emergency_number, page_size, languages``. Address lines
 and languages are separated by ``;``. Logo paths are relative to the CSV file and may not
-leave its folder. Each row is validated like a clinic file; problems name the CSV line.
+leave its folder. Each row is validated like a clinic file; problems name the CSV line and the
+column of the cell as the file orders its columns.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import re
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +28,10 @@ from handout.schema import Clinic
 CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
            "emergency_number", "page_size", "languages"]  # fmt: skip
+REQUIRED = ["id", "name", "primary", "address", "phone", "languages"]
+_CLINIC_KEY = re.compile(r"^(?:colors\.)?([a-z_]+)(?:\[\d+\])?: ")  # "colors.primary: ", "languages[1]: "
+# Between cells: commas, or the semicolons spreadsheets write where the comma is the decimal mark, or tabs.
+SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
 class ClinicSource(Protocol):
@@ -61,10 +68,13 @@ class _SchemaChecked:
     def _clinic_file(self, clinic_id: str) -> SourceFile:
         raise NotImplementedError
 
+    def _validate(self, source: SourceFile) -> Clinic:
+        return validate(source, Clinic)
+
     def _validated(self, clinic_id: str) -> Clinic | str:
         if clinic_id not in self._checked:
             try:
-                self._checked[clinic_id] = validate(self._clinic_file(clinic_id), Clinic)
+                self._checked[clinic_id] = self._validate(self._clinic_file(clinic_id))
             except InputError as error:
                 self._checked[clinic_id] = "; ".join(str(p) for p in error.problems)
         return self._checked[clinic_id]
@@ -113,50 +123,71 @@ class CsvClinics(_SchemaChecked):
         self.path = path
 
     @cached_property
-    def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
+    def _table(self) -> tuple[dict[str, int], dict[str, tuple[int, dict[str, str]]]]:
+        """The roster's columns (name to the file's own column number, from 1) and its rows by clinic id."""
         if self.path.stat().st_size > MAX_FILE_BYTES:
             raise InputError([Problem(self.path, 1, 1, "the roster is too large: split it")])
         try:
             text = self.path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise InputError([Problem(self.path, 1, 1, "not UTF-8 text: export the CSV as UTF-8")]) from None
-        reader = csv.DictReader(io.StringIO(text, newline=""))  # a quoted cell may hold line breaks
-        missing = [
-            c for c in ("id", "name", "primary", "address", "phone", "languages") if c not in (reader.fieldnames or [])
-        ]
-        if missing:
-            raise InputError(
-                [Problem(self.path, 1, 1, f"missing columns: {', '.join(missing)}; columns are {', '.join(COLUMNS)}")]
-            )
+        separator = _separator(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)  # a quoted cell may hold line breaks
+        header = [name.strip() for name in next(reader, [])]
+        columns: dict[str, int] = {}
+        for number, name in enumerate(header, 1):
+            if name in COLUMNS:
+                columns.setdefault(name, number)
+        problems = _header_problems(self.path, header)
+        if any(column not in columns for column in REQUIRED):  # the rows cannot be read
+            raise InputError(problems)
+        # A column without a heading (a spreadsheet's formatted but empty column) may hold empty cells only.
+        unnamed = {number: 0 for number, name in enumerate(header, 1) if not name}  # its first line with a value
         rows: dict[str, tuple[int, dict[str, str]]] = {}
-        problems = []
         folders: dict[str, str] = {}
-        end = 1  # the header's line
-        for row in reader:
+        id_column = columns["id"]
+        end = reader.line_num  # the header's last line
+        for cells in reader:
             line, end = end + 1, reader.line_num  # a row starts after the last one: a cell may hold line breaks
-            columns = len(reader.fieldnames or [])
-            if None in row or None in row.values():  # DictReader's marks for cells too many or too few
-                cells = columns + len(row.get(None) or []) - sum(value is None for value in row.values())
-                problems.append(Problem(self.path, line, 1, f"this row has {cells} cells and the header {columns}: "
-                                        "check its commas and quotes"))  # fmt: skip
+            if not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
                 continue
-            clinic_id = (row.get("id") or "").strip()
-            if not clinic_id or clinic_id in rows:
-                problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} is empty or repeated"))
+            if len(cells) != len(header):
+                problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
+                                        f"{len(header)}: check its {SEPARATORS[separator]} and quotes"))  # fmt: skip
                 continue
-            if not CLINIC_ID.fullmatch(clinic_id):
-                problems.append(Problem(self.path, line, 1, f"clinic id {clinic_id!r} cannot name a folder of the "
-                                        "output: use letters, digits and - _ . (a letter or digit first)"))  # fmt: skip
-                continue
-            if clinic_id.lower() in folders:  # Windows and macOS file shares do not tell the two folders apart
-                problems.append(Problem(self.path, line, 1, f"clinic ids {folders[clinic_id.lower()]!r} and "
-                                        f"{clinic_id!r} differ only in case: make them differ in letters"))  # fmt: skip
+            for number, first in unnamed.items():
+                if not first and cells[number - 1].strip():
+                    unnamed[number] = line
+            row = {name: cells[number - 1] for name, number in columns.items()}
+            clinic_id = row["id"].strip()
+            if not clinic_id:
+                wrong = "the clinic has no id: give it one"
+            elif clinic_id in rows:
+                wrong = (f"clinic id {clinic_id!r} is repeated (first at line {rows[clinic_id][0]}): give each "
+                         "clinic its own id")  # fmt: skip
+            elif not CLINIC_ID.fullmatch(clinic_id):
+                wrong = (f"clinic id {clinic_id!r} cannot name a folder of the output: use letters, digits and "
+                         "- _ . (a letter or digit first)")  # fmt: skip
+            elif clinic_id.lower() in folders:  # Windows and macOS file shares do not tell the two folders apart
+                wrong = (f"clinic ids {folders[clinic_id.lower()]!r} and {clinic_id!r} differ only in case: make "
+                         "them differ in letters")  # fmt: skip
+            else:
+                wrong = ""
+            if wrong:
+                problems.append(Problem(self.path, line, id_column, wrong))
                 continue
             folders[clinic_id.lower()] = clinic_id
             rows[clinic_id] = (line, row)
+        problems += [Problem(self.path, 1, number, f"column {number} has no heading but holds values (the first "
+                             f"at line {first}): give it a heading of the roster's columns or delete it")
+                     for number, first in unnamed.items() if first]  # fmt: skip
         if problems:
             raise InputError(problems)
-        return rows
+        return columns, rows
+
+    @property
+    def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
+        return self._table[1]
 
     def ids(self) -> list[str]:
         return sorted(self._rows)
@@ -175,24 +206,29 @@ class CsvClinics(_SchemaChecked):
         for optional in ("health_system", "logo", "website", "emergency_number", "page_size"):
             if value(optional):
                 data[optional] = value(optional)
-        extra = set(row) - set(COLUMNS)
-        for column in extra:
-            if column is not None:
-                data[column] = row[column]
         return data
 
     def _clinic_file(self, clinic_id: str) -> SourceFile:
         line, row = self._rows[clinic_id]
         data = self._clinic_data(row)
-        positions: dict[tuple[str | int, ...], Position] = {
-            (key,): Position(line, COLUMNS.index(key) + 1 if key in COLUMNS else 1) for key in data
-        }
-        positions[("colors",)] = positions[("colors", "primary")] = Position(line, COLUMNS.index("primary") + 1)
+        columns = self._table[0]
+        where = {key: Position(line, columns.get(key, 1)) for key in COLUMNS}  # the file's own column of each
+        positions: dict[tuple[str | int, ...], Position] = {(key,): where[key] for key in data if key in where}
+        positions[("colors",)] = positions[("colors", "primary")] = where["primary"]
+        positions[("colors", "secondary")] = where["secondary"]
         return SourceFile(self.path, data, positions)
+
+    def _validate(self, source: SourceFile) -> Clinic:
+        """As a clinic file is validated, with messages that name the CSV's column, not a key of a YAML file."""
+        try:
+            return validate(source, Clinic)
+        except InputError as error:
+            raise InputError([replace(p, message=_CLINIC_KEY.sub(r"column \1: ", p.message, count=1))
+                              for p in error.problems]) from None  # fmt: skip
 
     def load(self, clinic_id: str) -> LoadedClinic:
         source = self._clinic_file(clinic_id)
-        clinic = validate(source, Clinic)
+        clinic = self._validate(source)
         logo = None
         if clinic.logo:
             try:
@@ -216,6 +252,45 @@ def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
             raise InputError([Problem(clinics, 1, 1, "roster file not found: check the path")])
         return CsvClinics(clinics)
     return FolderClinics(project)
+
+
+def _header_problems(path: Path, header: list[str]) -> list[Problem]:
+    """What is wrong with the first line: columns missing, unknown or repeated, in one message each."""
+    if not set(header) & set(COLUMNS):
+        return [Problem(path, 1, 1, "the first line does not name the roster's columns: it must be a header such as "
+                        f"{','.join(REQUIRED)}, separated by commas or semicolons")]  # fmt: skip
+    problems = []
+    known = f"the roster's columns are {', '.join(COLUMNS)}"
+    missing = [column for column in REQUIRED if column not in header]
+    if missing:
+        problems.append(Problem(path, 1, 1, f"missing columns: {', '.join(missing)}; {known}"))
+    # A column the tool does not know is refused, not ignored: a misspelt "emergency number" would
+    # otherwise print 911 on every handout of a clinic abroad, and nobody would be told.
+    unknown = [(number, name) for number, name in enumerate(header, 1) if name and name not in COLUMNS]
+    if unknown:
+        names = ", ".join(f"{name!r} (column {number}{_did_you_mean(name)})" for number, name in unknown)
+        problems.append(Problem(path, 1, unknown[0][0], f"unknown column{'s' if len(unknown) > 1 else ''} {names}: "
+                                f"{known}; rename or delete {'them' if len(unknown) > 1 else 'it'}"))  # fmt: skip
+    for name in dict.fromkeys(name for name in header if name and header.count(name) > 1):
+        numbers = [number for number, each in enumerate(header, 1) if each == name]
+        problems.append(Problem(path, 1, numbers[1], f"column {name!r} is there {len(numbers)} times (columns "
+                                f"{', '.join(map(str, numbers))}): keep one"))  # fmt: skip
+    return problems
+
+
+def _did_you_mean(name: str) -> str:
+    close = difflib.get_close_matches(name.lower().replace(" ", "_"), COLUMNS, n=1, cutoff=0.75)
+    return f", did you mean {close[0]}?" if close else ""
+
+
+def _separator(text: str) -> str:
+    """The separator with which the first line names the most of the roster's columns; a comma if none does."""
+
+    def named(separator: str) -> int:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [])
+        return len({name.strip() for name in header} & set(COLUMNS))
+
+    return max(SEPARATORS, key=named)  # the first of equals: a comma
 
 
 def _address_lines(cell: str) -> list[str]:

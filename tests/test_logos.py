@@ -81,3 +81,70 @@ def test_a_logo_with_far_too_many_pixels_is_one_message_and_no_python_warning(tm
         warnings.simplefilter("error")
         with pytest.raises(logos.LogoProblem, match=r"10000x9000 pixels: use an image under 4000x4000"):
             logos.read_logo(folder, "huge.png")
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" {size}><rect width="5" height="5" fill="#C01F5A"/></svg>'
+
+
+@pytest.mark.parametrize(
+    ("size", "told"),
+    [
+        ('width="nan" height="10"', "is nan x 7.5 points"),
+        ('width="-100" height="-50"', "is -75 x -37.5 points"),
+        ('width="inf" height="10"', "is inf x 7.5 points"),
+        ('width="0" height="10"', "is 0 x 7.5 points"),
+        ('viewBox="0 0 nan 10"', "is nan x 7.5 points"),
+        ('width="1e300" height="1e300"', "is 7.5e+299 x 7.5e+299 points"),
+        ('width="1e-30" height="1e-30"', "is 7.5e-31 x 7.5e-31 points"),
+        ("", "is 0 x 0 points"),
+    ],
+)
+def test_an_svg_logo_whose_size_is_no_real_size_is_refused(tmp_path: Path, size: str, told: str) -> None:
+    (tmp_path / "logo.svg").write_text(SVG.format(size=size), encoding="utf-8")
+    with pytest.raises(logos.LogoProblem, match=r"^logo logo\.svg ") as refused:
+        logos.read_logo(tmp_path, "logo.svg")
+    assert told in str(refused.value)
+    assert str(refused.value).endswith("each must be a number from 1 to 14,400 points (200 inches); export it again "
+                                       "with its real size")  # fmt: skip
+
+
+@pytest.mark.parametrize("size", ['width="1000" height="5"', 'width="5" height="1000"'])
+def test_a_logo_that_would_print_as_a_hairline_is_refused(tmp_path: Path, size: str) -> None:
+    (tmp_path / "logo.svg").write_text(SVG.format(size=size), encoding="utf-8")
+    with pytest.raises(logos.LogoProblem, match=r"more than 100 times the other, so it would print as a hairline"):
+        logos.read_logo(tmp_path, "logo.svg")
+    Image.new("RGB", (5000, 10)).save(tmp_path / "logo.png")
+    with pytest.raises(logos.LogoProblem, match=r"^logo logo\.png is 5000 x 10 pixels: one side is more than 100"):
+        logos.read_logo(tmp_path, "logo.png")
+    Image.new("RGB", (1000, 10)).save(tmp_path / "logo.png")  # 100 to 1: a long word mark
+    assert logos.read_logo(tmp_path, "logo.png").width == 1000
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        '<rect width="nan" height="5"/>',
+        '<rect width="5" height="5" stroke="red" stroke-width="inf"/>',
+        '<g transform="scale(nan)"><rect width="5" height="5"/></g>',
+    ],
+)
+def test_an_svg_logo_drawing_with_a_coordinate_that_is_no_number_is_refused(tmp_path: Path, shape: str) -> None:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40">{shape}</svg>'
+    (tmp_path / "logo.svg").write_text(svg, encoding="utf-8")
+    with pytest.raises(logos.LogoProblem, match=r"^logo logo\.svg has a coordinate, size or colour that is not a "):
+        logos.read_logo(tmp_path, "logo.svg")
+
+
+def test_a_build_with_a_degenerate_logo_is_one_message_and_no_pdf(cli: Callable[..., Run], project: Path,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    """It used to print: a NaN in the PDF's content stream, or the logo drawn outside its tile."""
+    clinic = project.parent / "clinics" / "costa-azul"
+    output = tmp_path / "costa.pdf"
+    for size in ('width="nan" height="10"', 'width="-100" height="-50"'):
+        (clinic / "logo.svg").write_text(SVG.format(size=size), encoding="utf-8")
+        result = cli(*build_args(TOPIC, "es", "costa-azul", output, content=project))
+        assert result.exit_code == 2, result.output
+        line = next(n for n, text in enumerate((clinic.parent / "costa-azul.yaml").read_text().splitlines(), 1)
+                    if text.startswith("logo:"))  # fmt: skip
+        assert f"costa-azul.yaml:{line}:1: logo logo.svg is " in result.stderr and "Traceback" not in result.output
+        assert not output.exists()

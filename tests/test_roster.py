@@ -1,0 +1,143 @@
+"""CSV rosters as spreadsheets export them: messages name the file's own line and column."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Run
+from pypdf import PdfReader
+
+HEADER = "id,name,primary,address,phone,languages"
+
+
+def check(cli: Callable[..., Run], project: Path, roster: Path) -> Run:
+    return cli("check", "--content", project, "--clinics", roster)
+
+
+def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """The columns in another order than the README lists them: a message points at the cell in the file."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        "languages,phone,id,website,name,address,secondary,primary\n"
+        "en,(555) 555-0100,ok,,OK,1 Main,,#123456\n"
+        "en;xx-bad!,(555) 555-0101,bad,not a site,Bad,1 Main,#12345,#12\n"
+        ",(555) 555-0102,,,No Id,1 Main,,#123456\n",
+        encoding="utf-8",
+    )
+    result = check(cli, project, roster)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: 1 problem in the input:")
+    assert f"{roster}:4:3: the clinic has no id" in result.stderr
+    fixed = roster.read_text(encoding="utf-8").replace(",(555) 555-0102,,", ",(555) 555-0102,noid,")
+    roster.write_text(fixed, encoding="utf-8")
+    result = check(cli, project, roster)
+    assert result.exit_code == 2 and result.stderr.startswith("error: 4 problems in the input:")
+    for column, what in [(1, "column languages: unknown language code 'xx-bad!'"),
+                         (4, "column website: 'not a site' is not a web address"),
+                         (7, "column secondary: '#12345' is not a colour"),
+                         (8, "column primary: '#12' is not a colour")]:  # fmt: skip
+        assert [line for line in result.stderr.splitlines() if f"{roster}:3:{column}: " in line and what in line]
+
+
+def test_blank_spreadsheet_rows_are_skipped(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """A spreadsheet exports its empty rows as commas alone, often at the end: they are no clinics."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        f"{HEADER}\n"
+        "north,North Clinic,#123456,1 Main St,(555) 555-0100,en\n"
+        ",,,,,\n"
+        " , ,,\t,,\n"
+        "south,South Clinic,#654321,2 Side St,(555) 555-0101,en;es\n"
+        ",,,,,\n"
+        ",,,,,\n",
+        encoding="utf-8",
+    )
+    listed = cli("list", "--content", project, "--clinics", roster, "--json")
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["clinics"] == ["north", "south"]
+    roster.write_text(roster.read_text(encoding="utf-8") + ",Nameless Clinic,,,,\nsouth,Again,,,,\n", encoding="utf-8")
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2
+    assert f"{roster}:8:1: the clinic has no id: give it one" in result.stderr
+    repeated = f"{roster}:9:1: clinic id 'south' is repeated (first at line 5): give each clinic its own id"
+    assert repeated in result.stderr
+
+
+def test_a_roster_separated_by_semicolons_is_read(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """Excel writes `;` between cells where the comma is the decimal mark (much of Europe); a cell holding
+    a `;` (address lines, languages) is then quoted."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        "\ufeffid;name;primary;address;phone;languages;page_size\r\n"
+        'costa;"Clínica Costa, S.L.";#1D5FA8;"Paseo 21;29016 Málaga";+34 952 555 014;"es;en";a4\r\n'
+        "norte;Clínica Norte;#123456;Calle 1;+34 952 555 015;es;a4\r\n"
+        ";;;;;;\r\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "costa.pdf"
+    built = cli("build", "--content", project, "--clinics", roster, "--clinic", "costa", "--topic",
+                "muscle-calcification", "--lang", "en", "-o", output)  # fmt: skip
+    assert built.exit_code == 0, built.output
+    text = PdfReader(output).pages[0].extract_text()
+    assert "Clínica Costa, S.L." in text and "Paseo 21, 29016 Málaga" in text
+    listed = cli("list", "--content", project, "--clinics", roster, "--json")
+    assert json.loads(listed.stdout)["clinics"] == ["costa", "norte"]
+    roster.write_text(roster.read_text(encoding="utf-8") + "sur;Sur;#123456;Calle 2;+34 1;es;en;a4\r\n")
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2
+    assert f"{roster}:5:1: this row has 8 cells and the header 7: check its semicolons and quotes" in result.stderr
+
+
+def test_a_first_line_that_names_no_column_says_what_it_must_be(cli: Callable[..., Run], project: Path,
+                                                                 tmp_path: Path) -> None:  # fmt: skip
+    roster = tmp_path / "clinics.csv"
+    roster.write_text("id|name|primary|address|phone|languages\nnorth|North|#123456|1 Main|(555) 555-0100|en\n")
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2 and result.stderr.startswith("error: 1 problem in the input:")
+    assert f"{roster}:1:1: the first line does not name the roster's columns" in result.stderr
+    assert "separated by commas or semicolons" in result.stderr
+
+
+def test_a_column_the_roster_does_not_have_is_one_message_at_the_header(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """Refused, not ignored: a misspelt emergency_number would print 911 on every handout of the clinic."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        "id,name,primary,address,phone,languages,notes,Emergency Number,phone\n"
+        "north,North Clinic,#123456,1 Main St,(555) 555-0100,en,call Bob,112,(555) 555-0100\n"
+        "south,South Clinic,#654321,2 Side St,(555) 555-0101,en,,112,(555) 555-0101\n"
+        "north,Again,#654321,2 Side St,(555) 555-0101,en,,112,(555) 555-0101\n",
+        encoding="utf-8",
+    )
+    result = cli("batch", "--content", project, "--clinics", roster, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and result.stderr.startswith("error: 3 problems in the input:"), result.stderr
+    assert (f"{roster}:1:7: unknown columns 'notes' (column 7), 'Emergency Number' (column 8, did you mean "
+            "emergency_number?): the roster's columns are id, name, health_system, logo, primary, secondary, "
+            "address, phone, website, emergency_number, page_size, languages; rename or delete them"
+            ) in result.stderr  # fmt: skip
+    assert f"{roster}:1:9: column 'phone' is there 2 times (columns 5, 9): keep one" in result.stderr
+    assert f"{roster}:4:1: clinic id 'north' is repeated" in result.stderr, "the rows are checked too"
+    assert "unknown key" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_column_without_a_heading_may_only_be_empty(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        f"{HEADER},,\n"
+        "north,North Clinic,#123456,1 Main St,(555) 555-0100,en,,\n"
+        "south,South Clinic,#654321,2 Side St,(555) 555-0101,en,,\n",
+        encoding="utf-8",
+    )
+    listed = cli("list", "--content", project, "--clinics", roster, "--json")
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["clinics"] == ["north", "south"]
+    roster.write_text(roster.read_text(encoding="utf-8").replace("en,,\nsouth", "en,,left here\nsouth"))
+    result = cli("list", "--content", project, "--clinics", roster)
+    assert result.exit_code == 2
+    assert f"{roster}:1:8: column 8 has no heading but holds values (the first at line 2): give it a heading" in (
+        result.stderr
+    )
