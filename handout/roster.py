@@ -22,10 +22,9 @@ from typing import Any, Protocol
 from handout.errors import InputError, Problem
 from handout.loading import MAX_FILE_BYTES, Position, SourceFile, load_yaml, validate
 from handout.logos import LogoProblem, read_logo
-from handout.resolve import LoadedClinic, Project, load_clinic
+from handout.resolve import CLINIC_ID, LoadedClinic, Project, load_clinic
 from handout.schema import Clinic
 
-CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
            "emergency_number", "page_size", "languages"]  # fmt: skip
 REQUIRED = ["id", "name", "primary", "address", "phone", "languages"]
