@@ -317,7 +317,7 @@ def format_table(findings: list[Finding]) -> str:
     if not findings:
         return "No problems found."
     rows = [("severity", "check", "topic", "lang", "where", "message")]
-    rows += [(f.severity, f.check, f.topic, f.language or "-", f"{f.file.name}:{f.line}", f.message) for f in findings]
+    rows += [(f.severity, f.check, f.topic, f.language or "-", f"{f.file}:{f.line}", f.message) for f in findings]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)) + "  " + row[5]
              for row in rows]  # fmt: skip
