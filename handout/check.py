@@ -7,16 +7,16 @@ Every finding names the file and line it is about. Errors make ``check`` exit 1;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from reportlab.lib.colors import HexColor
 
 from handout.colours import TEXT_CONTRAST, contrast_ratio, low_contrast, palette_for
-from handout.errors import HandoutError
+from handout.errors import HandoutError, InputError, Problem
 from handout.fit import fit, fit_key, height_needed
 from handout.fonts import script_code, script_for
 from handout.page import Page
@@ -34,6 +34,7 @@ from handout.resolve import (
 )
 from handout.schema import Topic
 
+T = TypeVar("T")
 Severity = Literal["error", "warning", "info"]
 REVIEW_WARNING_DAYS = 60
 
@@ -58,9 +59,59 @@ class CheckOptions:
     today: dt.date | None = None
 
 
+INPUT = "input"  # the check of a finding that is a problem in an input file: exit 2, as for `build`
+
+
 def check_project(project: Project, options: CheckOptions) -> list[Finding]:
-    """Run every check over the content and the clinics; input errors raise as for `build`."""
-    content = load_content(project.content_path)
+    """Every problem of every input file as a finding, then every check that the files which loaded allow:
+    the content is checked with the clinics and layouts that are valid."""
+    inputs = _load(project)
+    findings = [_input_finding(problem) for problem in inputs.problems]
+    if inputs.content is not None:
+        findings += _content_findings(inputs.content, inputs.clinics, inputs.layouts, options)
+    findings += _colours(inputs.clinics, inputs.layouts)
+    return sorted(findings, key=lambda f: (f.severity != "error", f.severity != "warning", f.topic, f.language))
+
+
+@dataclass
+class _Inputs:
+    """What loaded, and the problems of what did not."""
+
+    content: LoadedContent | None = None
+    clinics: list[LoadedClinic] = field(default_factory=list)
+    layouts: list[LoadedLayout] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def attempt(self, file: Path, load: Callable[[], T]) -> T | None:
+        """What ``load`` returns, or None with its problems kept."""
+        try:
+            return load()
+        except InputError as error:
+            self.problems += error.problems
+        except HandoutError as error:
+            self.problems.append(Problem(file, 1, 1, str(error)))
+        return None
+
+
+def _load(project: Project) -> _Inputs:
+    """Load the content, each clinic (file or roster row) and each layout on its own, keeping every problem."""
+    inputs = _Inputs()
+    inputs.content = inputs.attempt(project.content_path, partial(load_content, project.content_path))
+    for clinic_id in inputs.attempt(project.clinics_dir, project.clinic_ids) or []:
+        clinic = inputs.attempt(project.clinics_dir, partial(load_clinic, project, clinic_id))
+        inputs.clinics += [clinic] if clinic else []
+    for name in project.layout_names():
+        layout = inputs.attempt(project.layouts_dir / f"{name}.yaml", partial(load_layout, project, name))
+        inputs.layouts += [layout] if layout else []
+    return inputs
+
+
+def _input_finding(problem: Problem) -> Finding:
+    return Finding("error", INPUT, problem.file, problem.line, "-", "-", problem.message)
+
+
+def _content_findings(content: LoadedContent, clinics: list[LoadedClinic], layouts: list[LoadedLayout],
+                      options: CheckOptions) -> list[Finding]:  # fmt: skip
     today = options.today or dt.date.today()
     findings: list[Finding] = []
     printed = [topic for topic in content.content.topics if topic.review.status != "retired"]
@@ -70,16 +121,29 @@ def check_project(project: Project, options: CheckOptions) -> list[Finding]:
                                      "retired: it is not printed, so it is not checked"))  # fmt: skip
     for topic in printed:
         findings += _review(content, topic, today)
-        findings += _translations(content, topic, options.require_reviewed)
-        findings += _glyphs(content, topic)
-        findings += _reading(content, topic)
-    clinics = [load_clinic(project, clinic_id) for clinic_id in project.clinic_ids()]
-    layouts = [load_layout(project, name) for name in project.layout_names()]
+        for language in topic.documents:
+            findings += _document_findings(content, topic, language, options)
     findings += _clinic_languages(clinics, printed)
-    findings += _colours(clinics, layouts)
     for topic in printed:
         findings += _layout(content, topic, clinics, layouts)
-    return sorted(findings, key=lambda f: (f.severity != "error", f.severity != "warning", f.topic, f.language))
+    return findings
+
+
+def _document_findings(content: LoadedContent, topic: Topic, language: str, options: CheckOptions) -> list[Finding]:
+    """The checks of one language's document; one that cannot run (no font for the script) is an error of it."""
+    checks: dict[str, Callable[[], Iterable[Finding]]] = {
+        "translation": partial(_translation, content, topic, language, options.require_reviewed),
+        "glyphs": partial(_glyphs, content, topic, language),
+        "readability": partial(_reading, content, topic, language),
+    }
+    findings: list[Finding] = []
+    for check, run in checks.items():
+        try:
+            findings += run()
+        except HandoutError as error:
+            where = content.path_of(topic, language)
+            findings.append(_finding(content, where, "error", check, topic.id, language, str(error)))
+    return findings
 
 
 def _finding(content: LoadedContent, path: tuple[str | int, ...], severity: Severity, check: str, topic: str,
@@ -127,46 +191,37 @@ def _review(content: LoadedContent, topic: Topic, today: dt.date) -> Iterator[Fi
         )
 
 
-def _translations(content: LoadedContent, topic: Topic, require_reviewed: bool) -> Iterator[Finding]:
+def _translation(content: LoadedContent, topic: Topic, language: str, require_reviewed: bool) -> Iterator[Finding]:
+    """Whether a translation is up to date with its source, and whether it was checked."""
+    document = topic.documents[language]
+    translation = document.translation
+    if translation is None:
+        return
+    where = (*content.path_of(topic, language), "translation")
+    finding = partial(_translation_finding, content, topic, language)
     source_version = topic.documents[topic.source_language].version()
-    for language, document in topic.documents.items():
-        translation = document.translation
-        if translation is None:
-            continue
-        where = (*_topic_path(content, topic), "documents", language, "translation")
-        if translation.source_version != source_version:
-            yield _finding(
-                content,
-                (*where, "source_version"),
-                "error",
-                "translation",
-                topic.id,
-                language,
-                f"stale: translated from version {translation.source_version} of the "
-                f"'{translation.from_language}' text, which is now {source_version}: update the translation "
-                f"(handout export-po) and set source_version",
-            )
-        if not translation.reviewed:
-            severity: Severity = "error" if require_reviewed else "info"
-            yield _finding(
-                content,
-                (*where, "reviewed"),
-                severity,
-                "translation",
-                topic.id,
-                language,
-                f"{translation.method} translation not yet checked by a qualified translator",
-            )
+    if translation.source_version != source_version:
+        yield finding((*where, "source_version"), "error",
+                      f"stale: translated from version {translation.source_version} of the "
+                      f"'{translation.from_language}' text, which is now {source_version}: update the translation "
+                      "(handout export-po) and set source_version")  # fmt: skip
+    if not translation.reviewed:
+        yield finding((*where, "reviewed"), "error" if require_reviewed else "info",
+                      f"{translation.method} translation not yet checked by a qualified translator")  # fmt: skip
 
 
-def _glyphs(content: LoadedContent, topic: Topic) -> Iterator[Finding]:
-    for language, document in topic.documents.items():
-        script = script_for(language)
-        where = (*_topic_path(content, topic), "documents", language)
-        for path, char in unprintable(document, script, SAMPLE_VALUES):
-            fonts = script.family.name + (f" or its fallback {script.fallback.name}" if script.fallback else "")
-            message = f"character {char!r} (U+{ord(char):04X}) has no glyph in {fonts}"
-            yield _finding(content, (*where, *path), "error", "glyphs", topic.id, language, message)
+def _translation_finding(content: LoadedContent, topic: Topic, language: str, path: tuple[str | int, ...],
+                         severity: Severity, message: str) -> Finding:  # fmt: skip
+    return _finding(content, path, severity, "translation", topic.id, language, message)
+
+
+def _glyphs(content: LoadedContent, topic: Topic, language: str) -> Iterator[Finding]:
+    script = script_for(language)
+    where = content.path_of(topic, language)
+    for path, char in unprintable(topic.documents[language], script, SAMPLE_VALUES):
+        fonts = script.family.name + (f" or its fallback {script.fallback.name}" if script.fallback else "")
+        message = f"character {char!r} (U+{ord(char):04X}) has no glyph in {fonts}"
+        yield _finding(content, (*where, *path), "error", "glyphs", topic.id, language, message)
 
 
 SAMPLE_VALUES = {"clinic_name": "Clinic", "clinic_phone": "(555) 555-0100", "emergency_number": "911"}
@@ -176,34 +231,34 @@ MAX_WORDS_PER_SENTENCE = 20
 MAX_CHARACTERS_PER_SENTENCE = 40  # Chinese and Japanese, counted in characters
 
 
-def _reading(content: LoadedContent, topic: Topic) -> Iterator[Finding]:
-    for language, document in topic.documents.items():
-        where = (*_topic_path(content, topic), "documents", language)
-        text = body_text(document, SAMPLE_VALUES)
-        score = measure(text, language)
-        script = script_code(language)
+def _reading(content: LoadedContent, topic: Topic, language: str) -> Iterator[Finding]:
+    document = topic.documents[language]
+    where = content.path_of(topic, language)
+    text = body_text(document, SAMPLE_VALUES)
+    score = measure(text, language)
+    script = script_code(language)
 
-        finding = partial(_reading_finding, content, where, topic.id, language)
+    finding = partial(_reading_finding, content, where, topic.id, language)
 
-        for name, grade in (("Flesch-Kincaid grade", score.flesch_kincaid_grade), ("SMOG grade", score.smog)):
-            if grade is None:
-                continue
-            severity: Severity = "error" if grade > GRADE_ERROR else "warning" if grade > GRADE_WARNING else "info"
-            yield finding(severity, f"{name} {grade:.1f} (aim for 7 or lower; never above 8)")
-        if score.inflesz is not None:
-            severity = (
-                "error" if score.inflesz < INFLESZ_ERROR else "warning" if score.inflesz < INFLESZ_WARNING else "info"
-            )
-            yield finding(severity, f"INFLESZ {score.inflesz:.0f}, Fernández-Huerta {score.fernandez_huerta:.0f} "
-                                    f"(55 or more; 65-80 is fairly easy)")  # fmt: skip
-        average = words_per_sentence(text, script)
-        wide = script in ("Hans", "Hant", "Jpan")
-        limit = MAX_CHARACTERS_PER_SENTENCE if wide else MAX_WORDS_PER_SENTENCE
-        unit = "characters" if wide else "words"
-        yield finding("warning" if average > limit else "info",
-                      f"sentences average {average:.1f} {unit} (keep under {limit})")  # fmt: skip
-        for note in style_notes(document, language, SAMPLE_VALUES):
-            yield finding(note.severity, note.message, note.path)  # type: ignore[arg-type]
+    for name, grade in (("Flesch-Kincaid grade", score.flesch_kincaid_grade), ("SMOG grade", score.smog)):
+        if grade is None:
+            continue
+        severity: Severity = "error" if grade > GRADE_ERROR else "warning" if grade > GRADE_WARNING else "info"
+        yield finding(severity, f"{name} {grade:.1f} (aim for 7 or lower; never above 8)")
+    if score.inflesz is not None:
+        severity = (
+            "error" if score.inflesz < INFLESZ_ERROR else "warning" if score.inflesz < INFLESZ_WARNING else "info"
+        )
+        yield finding(severity, f"INFLESZ {score.inflesz:.0f}, Fernández-Huerta {score.fernandez_huerta:.0f} "
+                                f"(55 or more; 65-80 is fairly easy)")  # fmt: skip
+    average = words_per_sentence(text, script)
+    wide = script in ("Hans", "Hant", "Jpan")
+    limit = MAX_CHARACTERS_PER_SENTENCE if wide else MAX_WORDS_PER_SENTENCE
+    unit = "characters" if wide else "words"
+    yield finding("warning" if average > limit else "info",
+                  f"sentences average {average:.1f} {unit} (keep under {limit})")  # fmt: skip
+    for note in style_notes(document, language, SAMPLE_VALUES):
+        yield finding(note.severity, note.message, note.path)  # type: ignore[arg-type]
 
 
 def _reading_finding(content: LoadedContent, where: tuple[str | int, ...], topic: str, language: str,
@@ -308,6 +363,9 @@ def _clinic_languages(clinics: list[LoadedClinic], topics: list[Topic]) -> Itera
 
 
 def exit_code(findings: list[Finding], strict: bool) -> int:
+    """2 when an input file has problems (as for every command), else 1 when a check failed."""
+    if any(f.check == INPUT for f in findings):
+        return 2
     failing = {"error", "warning"} if strict else {"error"}
     return 1 if any(f.severity in failing for f in findings) else 0
 
@@ -323,4 +381,8 @@ def format_table(findings: list[Finding]) -> str:
              for row in rows]  # fmt: skip
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     lines.append(f"\n{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    unread = sum(f.check == INPUT for f in findings)
+    if unread:
+        lines.append(f"{unread} of the errors are problems in the input files ({INPUT}): correct them and run "
+                     "check again; the checks that need those files did not run")  # fmt: skip
     return "\n".join(lines)

@@ -244,3 +244,79 @@ def test_a_build_in_hard_to_read_brand_colours_warns(cli: Callable[..., Run], pr
     assert "warning: clinic 'riverside-family': headings contrast 1.1:1 with layout 'standard', below 4.5:1" in (
         result.stderr
     )
+
+
+def line_of(path: Path, text: str) -> int:
+    """The number of the first line of ``path`` that contains ``text``."""
+    return next(n for n, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in row)
+
+
+def input_findings(found: list[dict[str, object]]) -> set[tuple[str, int]]:
+    return {(Path(str(f["file"])).name, int(str(f["line"]))) for f in found if f["check"] == "input"}
+
+
+def break_every_input_file(project: Path) -> None:
+    clinics, layouts = project.parent / "clinics", project.parent / "layouts"
+    replace_in(clinics / "costa-azul.yaml", "phone: +34 952 555 014", "phone: call us")
+    replace_in(clinics / "okafor-community.yaml", 'primary: "#14213D"', 'primary: "#14213"')
+    replace_in(layouts / "standard.yaml", "columns: 2", "columns: 7")
+
+
+def test_one_run_reports_the_problems_of_every_input_file(cli: Callable[..., Run], project: Path) -> None:
+    """Coordinators fix a whole set of files at once: one run lists every file's problems with its line."""
+    break_every_input_file(project)
+    replace_in(project, "        title: Bone or calcium in a muscle", "        titel: Bone or calcium in a muscle")
+    code, found = findings(cli, project)
+    assert code == 2
+    clinics, layouts = project.parent / "clinics", project.parent / "layouts"
+    assert input_findings(found) >= {
+        ("content.yaml", line_of(project, "titel: Bone")),
+        ("costa-azul.yaml", line_of(clinics / "costa-azul.yaml", "phone:")),
+        ("okafor-community.yaml", line_of(clinics / "okafor-community.yaml", "primary:")),
+        ("standard.yaml", line_of(layouts / "standard.yaml", "columns:")),
+    }
+    assert all(f["severity"] == "error" for f in found if f["check"] == "input")
+    table = cli("check", "--content", project)
+    assert table.exit_code == 2
+    for where in ("content.yaml:", "costa-azul.yaml:", "okafor-community.yaml:", "standard.yaml:"):
+        assert where in table.stdout, table.output
+
+
+def test_content_is_checked_with_the_clinics_and_layouts_that_load(cli: Callable[..., Run], project: Path) -> None:
+    break_every_input_file(project)
+    replace_in(project, "              - A firm lump\n", "              - A FIRM lump that you can REALLY feel\n")
+    code, found = findings(cli, project)
+    assert code == 2
+    assert any("ALL-CAPS word 'REALLY'" in str(f["message"]) for f in found)
+    fitted = {str(f["message"]).split(": body")[0] for f in found if f["check"] == "layout" and f["severity"] == "info"}
+    assert fitted == {"riverside-family, large-print"}, "only the clinic and layout that loaded are fitted"
+
+
+def test_every_bad_row_of_a_roster_is_reported(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "clinics.csv"
+    rows = ROSTER.splitlines()
+    rows[1] = rows[1].replace("(555) 555-0100", "call us")
+    rows[2] = rows[2].replace("#654321", "#65432")
+    rows[3] = rows[3].replace(",a4,", ",a5,")
+    roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, found = findings(cli, project, "--clinics", roster)
+    assert code == 2
+    assert input_findings(found) == {("clinics.csv", 2), ("clinics.csv", 3), ("clinics.csv", 4)}
+
+
+def test_json_output_is_json_whatever_the_problem(cli: Callable[..., Run], project: Path) -> None:
+    """A CI job parses the output: a broken file, or a language no font prints, is a finding, not plain text."""
+    replace_in(project, "topics:", "topics: [")
+    code, found = findings(cli, project)
+    assert code == 2 and input_findings(found) and all(f["severity"] == "error" for f in found)
+
+
+def test_a_language_without_a_font_is_an_error_finding(cli: Callable[..., Run], project: Path) -> None:
+    text = project.read_text(encoding="utf-8")
+    french = text[text.index("\n      fr:\n") : text.index("\n      pt:\n")]
+    project.write_text(text.replace(french, french + french.replace("      fr:", "      th:", 1)), encoding="utf-8")
+    code, found = findings(cli, project)
+    assert code == 1
+    thai = [f for f in found if f["language"] == "th" and f["severity"] == "error"]
+    assert thai and all(f["line"] == line_of(project, "      th:") for f in thai)
+    assert any("Thai script, which has no font" in str(f["message"]) for f in thai)
