@@ -320,3 +320,114 @@ def test_a_language_without_a_font_is_an_error_finding(cli: Callable[..., Run], 
     thai = [f for f in found if f["language"] == "th" and f["severity"] == "error"]
     assert thai and all(f["line"] == line_of(project, "      th:") for f in thai)
     assert any("Thai script, which has no font" in str(f["message"]) for f in thai)
+
+
+# The Spanish document's sections, as the shipped content.yaml writes them.
+SPANISH_WARNING = """\
+          - heading: ¿Cuándo necesito ayuda enseguida?
+            kind: warning
+"""
+SPANISH_SIGNS = "          - heading: ¿Cuáles son las señales?\n"
+
+
+def spanish_section(project: Path, heading_line: str) -> str:
+    """The text of the Spanish section that starts with ``heading_line``, up to the next section or document."""
+    text = project.read_text(encoding="utf-8")
+    start = text.index(heading_line, text.index("\n      es:\n"))
+    ends = [text.find(mark, start + len(heading_line)) for mark in ("\n          - heading:", "\n      zh-Hans:")]
+    return text[start : min(end for end in ends if end > 0) + 1]
+
+
+def structure_findings(cli: Callable[..., Run], project: Path) -> tuple[int, list[dict[str, object]]]:
+    code, found = findings(cli, project, "--strict", "--require-reviewed")
+    return code, [f for f in found if f["language"] == "es" and f["check"] == "translation"
+                  and "qualified translator" not in str(f["message"])]  # fmt: skip
+
+
+def test_a_translation_without_the_warning_section_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    """The emergency box tells patients when to call 911: a translation must never lose it."""
+    replace_in(project, spanish_section(project, SPANISH_WARNING), "")
+    code, found = structure_findings(cli, project)
+    assert code == 1
+    (missing,) = found
+    assert missing["severity"] == "error" and missing["line"] == line_of(project, "      es:")
+    assert "When do I need help right away?" in str(missing["message"])
+    assert "warning" in str(missing["message"]) and "¿Cuándo llamar a la clínica?" in str(missing["message"])
+
+
+def test_a_translation_without_an_ordinary_section_names_it(cli: Callable[..., Run], project: Path) -> None:
+    replace_in(project, spanish_section(project, SPANISH_SIGNS), "")
+    code, found = structure_findings(cli, project)
+    assert code == 1
+    (missing,) = found
+    assert missing["severity"] == "error" and missing["line"] == line_of(project, "      es:")
+    assert "What are the signs?" in str(missing["message"]) and "¿Qué lo causa?" in str(missing["message"])
+
+
+def test_an_extra_section_is_an_error_at_its_line(cli: Callable[..., Run], project: Path) -> None:
+    signs = spanish_section(project, SPANISH_SIGNS)
+    replace_in(project, signs, signs + signs.replace("¿Cuáles son las señales?", "¿Y además?"))
+    code, found = structure_findings(cli, project)
+    (extra,) = found
+    assert code == 1 and extra["severity"] == "error" and extra["line"] == line_of(project, "¿Y además?")
+
+
+def test_a_warning_section_turned_into_an_ordinary_one_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    replace_in(project, SPANISH_WARNING, SPANISH_WARNING.replace("kind: warning", "kind: normal"))
+    code, found = structure_findings(cli, project)
+    (changed,) = found
+    assert code == 1 and changed["severity"] == "error"
+    assert changed["line"] == line_of(project, "¿Cuándo necesito ayuda enseguida?")
+    assert "kind: warning" in str(changed["message"])
+
+
+def test_a_missing_bullet_is_an_error_and_a_split_paragraph_a_warning(cli: Callable[..., Run],
+                                                                      project: Path) -> None:  # fmt: skip
+    signs = spanish_section(project, SPANISH_SIGNS)
+    first_bullet = signs[signs.index("            bullets:\n") + len("            bullets:\n") :].splitlines(True)[0]
+    replace_in(project, signs, signs.replace(first_bullet, ""))
+    code, found = structure_findings(cli, project)
+    (bullets,) = found
+    assert code == 1 and bullets["severity"] == "error" and bullets["line"] == line_of(project, SPANISH_SIGNS.strip())
+    assert "2 bullets" in str(bullets["message"]) and "3" in str(bullets["message"])
+    what_is_it = spanish_section(project, "          - heading: ¿Qué es?\n")
+    replace_in(project, what_is_it, what_is_it + "              - Otro párrafo.\n")
+    code, found = structure_findings(cli, project)
+    assert {(f["severity"], f["line"]) for f in found} == {
+        ("error", line_of(project, SPANISH_SIGNS.strip())),
+        ("warning", line_of(project, "- heading: ¿Qué es?")),
+    }
+
+
+def test_a_missing_key_point_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    replace_in(project, "          - No es cáncer. A menudo mejora solo en unos meses.\n", "")
+    code, found = structure_findings(cli, project)
+    (points,) = found
+    assert code == 1 and points["severity"] == "error"
+    assert points["line"] == line_of(project, "          - Puede formarse hueso o calcio en un músculo") - 1
+    assert "4 key points" in str(points["message"]) and "5" in str(points["message"])
+
+
+def test_a_translation_from_a_language_the_topic_lacks_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    text = project.read_text(encoding="utf-8")
+    start = text.index("\n      es:\n")
+    project.write_text(text[:start] + text[start:].replace("from_language: en", "from_language: de", 1))
+    code, found = structure_findings(cli, project)
+    (unknown,) = found
+    assert code == 1 and unknown["line"] == line_of(project, "from_language: de")
+    assert "'de'" in str(unknown["message"])
+
+
+@pytest.mark.parametrize("language", ["es", "zh-Hans", "ko", "ar", "hi", "ja"])
+def test_whichever_section_a_translation_lacks_is_the_one_named(language: str) -> None:
+    """Several sections share a kind and counts of paragraphs and bullets: the missing one is still told apart."""
+    from handout.check import structure_differences
+    from handout.resolve import load_content
+
+    topic = load_content(REPO / "content.yaml").content.topics[0]
+    source, translated = topic.documents["en"], topic.documents[language]
+    for index, section in enumerate(source.sections):
+        sections = [*translated.sections[:index], *translated.sections[index + 1 :]]
+        differences = list(structure_differences(source, translated.model_copy(update={"sections": sections}), "en"))
+        assert [(d.severity, d.path) for d in differences] == [("error", ())], differences
+        assert f"'{section.heading}' (section {index + 1} of the 'en' text) is missing" in differences[0].message
