@@ -128,7 +128,7 @@ def schema(kind: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @user_errors
 def check(content: Path, clinics: Path | None, strict: bool, require_reviewed: bool, output_format: str) -> None:
-    """Check content and clinics: reviews, translations, glyphs. Exit 1 on errors."""
+    """Check content, clinics and layouts; list every problem at once. Exit 1 on errors, 2 on unreadable input."""
     from handout.check import CheckOptions, check_project, exit_code, format_table
 
     findings = check_project(Project.at(content, clinics), CheckOptions(require_reviewed=require_reviewed))

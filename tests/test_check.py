@@ -244,3 +244,190 @@ def test_a_build_in_hard_to_read_brand_colours_warns(cli: Callable[..., Run], pr
     assert "warning: clinic 'riverside-family': headings contrast 1.1:1 with layout 'standard', below 4.5:1" in (
         result.stderr
     )
+
+
+def line_of(path: Path, text: str) -> int:
+    """The number of the first line of ``path`` that contains ``text``."""
+    return next(n for n, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in row)
+
+
+def input_findings(found: list[dict[str, object]]) -> set[tuple[str, int]]:
+    return {(Path(str(f["file"])).name, int(str(f["line"]))) for f in found if f["check"] == "input"}
+
+
+def break_every_input_file(project: Path) -> None:
+    clinics, layouts = project.parent / "clinics", project.parent / "layouts"
+    replace_in(clinics / "costa-azul.yaml", "phone: +34 952 555 014", "phone: call us")
+    replace_in(clinics / "okafor-community.yaml", 'primary: "#14213D"', 'primary: "#14213"')
+    replace_in(layouts / "standard.yaml", "columns: 2", "columns: 7")
+
+
+def test_one_run_reports_the_problems_of_every_input_file(cli: Callable[..., Run], project: Path) -> None:
+    """Coordinators fix a whole set of files at once: one run lists every file's problems with its line."""
+    break_every_input_file(project)
+    replace_in(project, "        title: Bone or calcium in a muscle", "        titel: Bone or calcium in a muscle")
+    code, found = findings(cli, project)
+    assert code == 2
+    clinics, layouts = project.parent / "clinics", project.parent / "layouts"
+    assert input_findings(found) >= {
+        ("content.yaml", line_of(project, "titel: Bone")),
+        ("costa-azul.yaml", line_of(clinics / "costa-azul.yaml", "phone:")),
+        ("okafor-community.yaml", line_of(clinics / "okafor-community.yaml", "primary:")),
+        ("standard.yaml", line_of(layouts / "standard.yaml", "columns:")),
+    }
+    assert all(f["severity"] == "error" for f in found if f["check"] == "input")
+    table = cli("check", "--content", project)
+    assert table.exit_code == 2
+    for where in ("content.yaml:", "costa-azul.yaml:", "okafor-community.yaml:", "standard.yaml:"):
+        assert where in table.stdout, table.output
+
+
+def test_content_is_checked_with_the_clinics_and_layouts_that_load(cli: Callable[..., Run], project: Path) -> None:
+    break_every_input_file(project)
+    replace_in(project, "              - A firm lump\n", "              - A FIRM lump that you can REALLY feel\n")
+    code, found = findings(cli, project)
+    assert code == 2
+    assert any("ALL-CAPS word 'REALLY'" in str(f["message"]) for f in found)
+    fitted = {str(f["message"]).split(": body")[0] for f in found if f["check"] == "layout" and f["severity"] == "info"}
+    assert fitted == {"riverside-family, large-print"}, "only the clinic and layout that loaded are fitted"
+
+
+def test_every_bad_row_of_a_roster_is_reported(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "clinics.csv"
+    rows = ROSTER.splitlines()
+    rows[1] = rows[1].replace("(555) 555-0100", "call us")
+    rows[2] = rows[2].replace("#654321", "#65432")
+    rows[3] = rows[3].replace(",a4,", ",a5,")
+    roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, found = findings(cli, project, "--clinics", roster)
+    assert code == 2
+    assert input_findings(found) == {("clinics.csv", 2), ("clinics.csv", 3), ("clinics.csv", 4)}
+
+
+def test_json_output_is_json_whatever_the_problem(cli: Callable[..., Run], project: Path) -> None:
+    """A CI job parses the output: a broken file, or a language no font prints, is a finding, not plain text."""
+    replace_in(project, "topics:", "topics: [")
+    code, found = findings(cli, project)
+    assert code == 2 and input_findings(found) and all(f["severity"] == "error" for f in found)
+
+
+def test_a_language_without_a_font_is_an_error_finding(cli: Callable[..., Run], project: Path) -> None:
+    text = project.read_text(encoding="utf-8")
+    french = text[text.index("\n      fr:\n") : text.index("\n      pt:\n")]
+    project.write_text(text.replace(french, french + french.replace("      fr:", "      th:", 1)), encoding="utf-8")
+    code, found = findings(cli, project)
+    assert code == 1
+    thai = [f for f in found if f["language"] == "th" and f["severity"] == "error"]
+    assert thai and all(f["line"] == line_of(project, "      th:") for f in thai)
+    assert any("Thai script, which has no font" in str(f["message"]) for f in thai)
+
+
+# The Spanish document's sections, as the shipped content.yaml writes them.
+SPANISH_WARNING = """\
+          - heading: ¿Cuándo necesito ayuda enseguida?
+            kind: warning
+"""
+SPANISH_SIGNS = "          - heading: ¿Cuáles son las señales?\n"
+
+
+def spanish_section(project: Path, heading_line: str) -> str:
+    """The text of the Spanish section that starts with ``heading_line``, up to the next section or document."""
+    text = project.read_text(encoding="utf-8")
+    start = text.index(heading_line, text.index("\n      es:\n"))
+    ends = [text.find(mark, start + len(heading_line)) for mark in ("\n          - heading:", "\n      zh-Hans:")]
+    return text[start : min(end for end in ends if end > 0) + 1]
+
+
+def structure_findings(cli: Callable[..., Run], project: Path) -> tuple[int, list[dict[str, object]]]:
+    code, found = findings(cli, project, "--strict", "--require-reviewed")
+    return code, [f for f in found if f["language"] == "es" and f["check"] == "translation"
+                  and "qualified translator" not in str(f["message"])]  # fmt: skip
+
+
+def test_a_translation_without_the_warning_section_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    """The emergency box tells patients when to call 911: a translation must never lose it."""
+    replace_in(project, spanish_section(project, SPANISH_WARNING), "")
+    code, found = structure_findings(cli, project)
+    assert code == 1
+    (missing,) = found
+    assert missing["severity"] == "error" and missing["line"] == line_of(project, "      es:")
+    assert "When do I need help right away?" in str(missing["message"])
+    assert "warning" in str(missing["message"]) and "¿Cuándo llamar a la clínica?" in str(missing["message"])
+
+
+def test_a_translation_without_an_ordinary_section_names_it(cli: Callable[..., Run], project: Path) -> None:
+    replace_in(project, spanish_section(project, SPANISH_SIGNS), "")
+    code, found = structure_findings(cli, project)
+    assert code == 1
+    (missing,) = found
+    assert missing["severity"] == "error" and missing["line"] == line_of(project, "      es:")
+    assert "What are the signs?" in str(missing["message"]) and "¿Qué lo causa?" in str(missing["message"])
+
+
+def test_an_extra_section_is_an_error_at_its_line(cli: Callable[..., Run], project: Path) -> None:
+    signs = spanish_section(project, SPANISH_SIGNS)
+    replace_in(project, signs, signs + signs.replace("¿Cuáles son las señales?", "¿Y además?"))
+    code, found = structure_findings(cli, project)
+    (extra,) = found
+    assert code == 1 and extra["severity"] == "error" and extra["line"] == line_of(project, "¿Y además?")
+
+
+def test_a_warning_section_turned_into_an_ordinary_one_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    replace_in(project, SPANISH_WARNING, SPANISH_WARNING.replace("kind: warning", "kind: normal"))
+    code, found = structure_findings(cli, project)
+    (changed,) = found
+    assert code == 1 and changed["severity"] == "error"
+    assert changed["line"] == line_of(project, "¿Cuándo necesito ayuda enseguida?")
+    assert "kind: warning" in str(changed["message"])
+
+
+def test_a_missing_bullet_is_an_error_and_a_split_paragraph_a_warning(cli: Callable[..., Run],
+                                                                      project: Path) -> None:  # fmt: skip
+    signs = spanish_section(project, SPANISH_SIGNS)
+    first_bullet = signs[signs.index("            bullets:\n") + len("            bullets:\n") :].splitlines(True)[0]
+    replace_in(project, signs, signs.replace(first_bullet, ""))
+    code, found = structure_findings(cli, project)
+    (bullets,) = found
+    assert code == 1 and bullets["severity"] == "error" and bullets["line"] == line_of(project, SPANISH_SIGNS.strip())
+    assert "2 bullets" in str(bullets["message"]) and "3" in str(bullets["message"])
+    what_is_it = spanish_section(project, "          - heading: ¿Qué es?\n")
+    replace_in(project, what_is_it, what_is_it + "              - Otro párrafo.\n")
+    code, found = structure_findings(cli, project)
+    assert {(f["severity"], f["line"]) for f in found} == {
+        ("error", line_of(project, SPANISH_SIGNS.strip())),
+        ("warning", line_of(project, "- heading: ¿Qué es?")),
+    }
+
+
+def test_a_missing_key_point_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    replace_in(project, "          - No es cáncer. A menudo mejora solo en unos meses.\n", "")
+    code, found = structure_findings(cli, project)
+    (points,) = found
+    assert code == 1 and points["severity"] == "error"
+    assert points["line"] == line_of(project, "          - Puede formarse hueso o calcio en un músculo") - 1
+    assert "4 key points" in str(points["message"]) and "5" in str(points["message"])
+
+
+def test_a_translation_from_a_language_the_topic_lacks_is_an_error(cli: Callable[..., Run], project: Path) -> None:
+    text = project.read_text(encoding="utf-8")
+    start = text.index("\n      es:\n")
+    project.write_text(text[:start] + text[start:].replace("from_language: en", "from_language: de", 1))
+    code, found = structure_findings(cli, project)
+    (unknown,) = found
+    assert code == 1 and unknown["line"] == line_of(project, "from_language: de")
+    assert "'de'" in str(unknown["message"])
+
+
+@pytest.mark.parametrize("language", ["es", "zh-Hans", "ko", "ar", "hi", "ja"])
+def test_whichever_section_a_translation_lacks_is_the_one_named(language: str) -> None:
+    """Several sections share a kind and counts of paragraphs and bullets: the missing one is still told apart."""
+    from handout.check import structure_differences
+    from handout.resolve import load_content
+
+    topic = load_content(REPO / "content.yaml").content.topics[0]
+    source, translated = topic.documents["en"], topic.documents[language]
+    for index, section in enumerate(source.sections):
+        sections = [*translated.sections[:index], *translated.sections[index + 1 :]]
+        differences = list(structure_differences(source, translated.model_copy(update={"sections": sections}), "en"))
+        assert [(d.severity, d.path) for d in differences] == [("error", ())], differences
+        assert f"'{section.heading}' (section {index + 1} of the 'en' text) is missing" in differences[0].message
