@@ -14,6 +14,8 @@ from handout.output import write_atomic
 from handout.page import Page
 from handout.render import render
 from handout.resolve import Handout, Project, load_content, resolve
+from handout.schema import Document
+from handout.structure import structure_differences
 from handout.verify import verify
 
 
@@ -82,7 +84,31 @@ def warnings_for(handout: Handout, today: dt.date) -> list[str]:
             f"{where} in '{handout.language}' is a {translation.method} translation "
             "not yet checked by a qualified translator"
         )
-    return warnings
+    return warnings + _structure_warnings(handout)
+
+
+def _structure_warnings(handout: Handout) -> list[str]:
+    """A translation that leaves out a section of its source (the emergency box, say) is printed, and said."""
+    translation = handout.document.translation
+    source = handout.topic.documents.get(translation.from_language) if translation else None
+    if translation is None or source is None:
+        return []
+    key = (id(source), id(handout.document), translation.from_language)
+    if key not in _structure_kept or _structure_kept[key][0] is not handout.document:
+        differences = structure_differences(source, handout.document, translation.from_language)
+        messages = [d.message for d in differences if d.severity == "error"]
+        if len(_structure_kept) >= 64:  # a batch asks again for every clinic: the answer is the same
+            _structure_kept.clear()
+        _structure_kept[key] = (handout.document, source, messages)
+    return [
+        f"topic '{handout.topic.id}' in '{handout.language}' differs from the '{translation.from_language}' text "
+        f"it was translated from: {message} (handout check shows where)"
+        for message in _structure_kept[key][2]
+    ]
+
+
+# The documents are kept with their answer, so that their ids are not reused by others meanwhile.
+_structure_kept: dict[tuple[int, int, str], tuple[Document, Document, list[str]]] = {}
 
 
 @dataclass(frozen=True)
