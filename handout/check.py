@@ -48,9 +48,14 @@ class Finding:
     topic: str
     language: str
     message: str
+    column: int = 0  # known for problems in the input files: a roster's cell, a YAML value
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "file": str(self.file)}
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def _load(project: Project) -> _Inputs:
 
 
 def _input_finding(problem: Problem) -> Finding:
-    return Finding("error", INPUT, problem.file, problem.line, "-", "-", problem.message)
+    return Finding("error", INPUT, problem.file, problem.line, "-", "-", problem.message, problem.column)
 
 
 def _content_findings(content: LoadedContent, clinics: list[LoadedClinic], layouts: list[LoadedLayout],
@@ -384,7 +389,7 @@ def format_table(findings: list[Finding]) -> str:
     if not findings:
         return "No problems found."
     rows = [("severity", "check", "topic", "lang", "where", "message")]
-    rows += [(f.severity, f.check, f.topic, f.language or "-", f"{f.file}:{f.line}", f.message) for f in findings]
+    rows += [(f.severity, f.check, f.topic, f.language or "-", f.where, f.message) for f in findings]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)) + "  " + row[5]
              for row in rows]  # fmt: skip
