@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import hashlib
 import html
+import itertools
 import json
 import shutil
 import subprocess
@@ -135,9 +136,8 @@ def _peer_data(handout: Handout, page: Page) -> dict[str, object]:
             "secondary": brand.colors.secondary or "#E6EEF7",
             "page_size": brand.page_size,
             "logo": str(logo.path) if logo else "",
-            "qr": ["".join("1" if dark else "0" for dark in row) for row in qr_modules(brand.website)]
-            if brand.website
-            else [],
+            "qr": _qr_runs(brand.website) if brand.website else [],
+            "qr_size": len(qr_modules(brand.website)) if brand.website else 0,
         },
         "document": document,
         "labels": {"call": labels("Questions? Call"), "scan": labels("Scan for more")},
@@ -147,6 +147,19 @@ def _peer_data(handout: Handout, page: Page) -> dict[str, object]:
             "note": page.translation_note(),
         },
     }
+
+
+def _qr_runs(url: str) -> list[tuple[int, int, int]]:
+    """The QR code's dark modules as horizontal runs (column, row, length), drawn as one shape as handout does."""
+    runs = []
+    for row, cells in enumerate(qr_modules(url)):
+        column = 0
+        for dark, run in itertools.groupby(cells):
+            length = len(list(run))
+            if dark:
+                runs.append((column, row, length))
+            column += length
+    return runs
 
 
 def font_folders() -> list[str]:
@@ -217,11 +230,10 @@ def _weasyprint_page(data: dict[str, Any]) -> str:
         + "</section>"
         for s in document["sections"]
     )
-    modules = clinic["qr"]
-    qr = (f"<svg viewBox='-4 -4 {len(modules) + 8} {len(modules) + 8}'>"
-          + "".join(f"<rect x='{x}' y='{y}' width='1' height='1'/>" for y, row in enumerate(modules)
-                    for x, dark in enumerate(row) if dark == "1")
-          + f"</svg><div>{e(data['labels']['scan'])}</div>") if modules else ""  # fmt: skip
+    size, runs = clinic["qr_size"], clinic["qr"]
+    shape = "".join(f"M{x} {y}h{n}v1h-{n}z" for x, y, n in runs)
+    qr = (f"<svg viewBox='-4 -4 {size + 8} {size + 8}'><path d='{shape}'/></svg>"
+          f"<div>{e(data['labels']['scan'])}</div>") if runs else ""  # fmt: skip
     logo = f"<img src='file://{e(clinic['logo'])}' alt=''>" if clinic["logo"] else ""
     style = WEASYPRINT_STYLE.format(size="A4" if clinic["page_size"] == "a4" else "letter", regular=data["fonts"][0],
                                     bold=data["fonts"][1], body=data["size"], primary=clinic["primary"],
