@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from handout.catalog import write_thumbnail
+from handout.catalog import thumbnail_jpeg, thumbnail_path
 from handout.fit import fit, fit_key
 from handout.output import write_atomic
 from handout.page import SEPARATOR, Page, qr_modules
@@ -184,7 +184,7 @@ def bench_typst(inputs: list[dict[str, str]], out: Path, outputs: bool = False) 
         pdf = compiler.compile(sys_inputs=sys_inputs)
         if outputs:
             write_atomic(out / f"{index}.pdf", pdf)
-            write_thumbnail(out, f"{index}.pdf", pdf)
+            write_atomic(out / thumbnail_path(f"{index}.pdf"), thumbnail_jpeg(pdf), durable=False)
             hashlib.sha256(pdf).hexdigest()
         else:
             (out / f"{index}.pdf").write_bytes(pdf)

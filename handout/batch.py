@@ -23,7 +23,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, fields
 from functools import cache
@@ -33,7 +33,7 @@ from typing import Any
 
 from handout import __version__
 from handout.build import warnings_for
-from handout.catalog import thumbnail_path, write_catalog, write_thumbnail
+from handout.catalog import thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import fit, fit_key
 from handout.fonts import FamilyWeight, family_of
@@ -41,7 +41,7 @@ from handout.inline import plain
 from handout.locales import babel_locale
 from handout.output import BackgroundCommits, staged, write_atomic
 from handout.page import Page
-from handout.render import render
+from handout.render import Rendered, render
 from handout.resolve import (
     LoadedClinic,
     LoadedContent,
@@ -438,10 +438,24 @@ class _Worker:
             self.clinics[clinic_id] = self.plan.clinics.load(clinic_id)
         return self.clinics[clinic_id]
 
-    def build_group(self, jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
-        """Build a few handouts; they are all in place when this returns."""
-        results = [self.build(job, inputs) for job, inputs in jobs]
-        self.commits.wait()
+    def build_group(self, jobs: list[tuple[Job, dict[str, str]]], fail_fast: bool = False) -> list[Result]:
+        """Build a few handouts (with ``fail_fast``, up to the first that fails); each is in place, or
+        a failure saying why it could not be written, when this returns."""
+        results: list[Result] = []
+        unwritten: dict[Hashable, OutputError] = {}
+        try:
+            for job, inputs in jobs:
+                results.append(self.build(job, inputs))
+                if fail_fast:  # a PDF that cannot be written stops the run too: wait for each
+                    unwritten |= self.commits.wait()
+                    if results[-1].status == "failed" or job in unwritten:
+                        break
+        finally:
+            unwritten |= self.commits.wait()
+        for result in results:
+            if result.job in unwritten:
+                _failed(result, str(unwritten[result.job]))
+                result.sha256 = ""
         return results
 
     def build(self, job: Job, inputs: dict[str, str]) -> Result:
@@ -458,12 +472,11 @@ class _Worker:
                 self.fits[key] = self.fit_hints[like] = fit(page, self.fit_hints.get(like)).body_size
             rendered = render(page, self.fits[key])
             verify(rendered.pdf)
+            self._put_in_place(job, rendered)
         except InputError as error:
             return _failed(result, "; ".join(str(p) for p in error.problems))
         except HandoutError as error:
             return _failed(result, str(error))
-        self.commits.commit(staged(self.out / job.relative_path, rendered.pdf))
-        write_thumbnail(self.out, job.relative_path, rendered.pdf, rendered.body)
         result.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
         result.pages, result.body_size = rendered.pages, self.fits[key]
         result.warnings = warnings_for(handout, dt.date.today())
@@ -471,6 +484,17 @@ class _Worker:
         result.clinic_name = handout.clinic.clinic.name
         result.language_name = handout.labels.language_name(job.language)
         return result
+
+    def _put_in_place(self, job: Job, rendered: Rendered) -> None:
+        """Write the PDF and its thumbnail under temporary names now; the thread that commits them puts
+        the thumbnail in place only after its PDF."""
+        pdf = staged(self.out / job.relative_path, rendered.pdf)
+        try:
+            picture = staged(self.out / thumbnail_path(job.relative_path), thumbnail_jpeg(rendered.pdf, rendered.body))
+        except BaseException:
+            pdf.discard()
+            raise
+        self.commits.commit(job, (pdf, True), (picture, False))
 
 
 _worker: _Worker | None = None
@@ -503,9 +527,9 @@ def _failed(result: Result, message: str) -> Result:
     return result
 
 
-def _build_group(jobs: list[tuple[Job, dict[str, str]]]) -> list[Result]:
+def _build_group(jobs: list[tuple[Job, dict[str, str]]], fail_fast: bool) -> list[Result]:
     assert _worker is not None, "the pool initializer sets up each worker"
-    results = _worker.build_group(jobs)
+    results = _worker.build_group(jobs, fail_fast)
     # ReportLab documents live in reference cycles: free this group's now, so memory stays flat. Only the
     # young generations: a full collection walks every kept story and shaped word (9 ms each time).
     gc.collect(1)
@@ -586,8 +610,11 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
         return
     if workers == 1 or len(pending) == 1:
         worker = _Worker(setup, plan_)
-        for group in _groups(_in_drawing_order(pending, plan_), GROUP_SIZE):
-            yield from worker.build_group(group)
+        try:
+            for group in _groups(_in_drawing_order(pending, plan_), GROUP_SIZE):
+                yield from worker.build_group(group, request.fail_fast)
+        finally:
+            worker.commits.close()
         return
     _inherited = (setup, plan_)
     lanes = _worker_lanes(pending, workers, plan_)
@@ -595,7 +622,7 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
     futures: set[Future[list[Result]]] = set()
     try:
         for pool, lane in zip(pools, lanes, strict=True):
-            futures |= {pool.submit(_build_group, group) for group in _groups(lane, GROUP_SIZE)}
+            futures |= {pool.submit(_build_group, group, request.fail_fast) for group in _groups(lane, GROUP_SIZE)}
         while futures:
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for future in done:

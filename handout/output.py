@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, NoReturn
@@ -37,6 +38,12 @@ class Staged:
         except BaseException as exc:
             _give_up(self.temporary, self.target, exc)
 
+    def discard(self) -> None:
+        """Give the file up: nothing of it stays."""
+        self.handle.close()
+        with contextlib.suppress(OSError):
+            self.temporary.unlink()
+
 
 def staged(target: Path, data: bytes) -> Staged:
     """``data`` written to a temporary file beside ``target``, to be committed."""
@@ -61,7 +68,7 @@ def _give_up(temporary: Path, target: Path, exc: BaseException) -> NoReturn:
 
 
 class BackgroundCommits:
-    """Commits durable files on a thread of their own, while the caller makes the next one.
+    """Commits files on a thread of their own, while the caller makes the next ones.
 
     Waiting for the disk (fsync) takes no processor time: a batch worker lays out and draws its
     next handout meanwhile, instead of waiting idle, most of all on a network share. A file is
@@ -70,17 +77,37 @@ class BackgroundCommits:
 
     def __init__(self) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commit")
-        self._pending: list[Future[None]] = []
+        self._pending: list[tuple[Hashable, Future[None]]] = []
 
-    def commit(self, file: Staged) -> None:
-        self._pending.append(self._thread.submit(file.commit))
+    def commit(self, key: Hashable, *files: tuple[Staged, bool]) -> None:
+        """Put ``files`` (each with whether it must be durable) in place in this order, each only if
+        the ones before it could be; ``key`` names them in what :meth:`wait` returns."""
+        self._pending.append((key, self._thread.submit(_commit_in_order, files)))
 
-    def wait(self) -> None:
-        """Return once every file is in place; raise the first error if one could not be."""
+    def wait(self) -> dict[Hashable, OutputError]:
+        """Once every file committed so far is in place or given up: why each key's could not be."""
         pending, self._pending = self._pending, []
-        errors = [error for error in (future.exception() for future in pending) if error is not None]
-        if errors:
-            raise errors[0]
+        failed: dict[Hashable, OutputError] = {}
+        for key, future in pending:
+            error = future.exception()
+            if isinstance(error, OutputError):
+                failed[key] = error
+            elif error is not None:
+                raise error
+        return failed
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+
+
+def _commit_in_order(files: tuple[tuple[Staged, bool], ...]) -> None:
+    for index, (file, durable) in enumerate(files):
+        try:
+            file.commit(durable)
+        except BaseException:
+            for later, _ in files[index + 1 :]:
+                later.discard()
+            raise
 
 
 def _created(path: Path) -> BinaryIO:

@@ -26,12 +26,14 @@ from pypdf import PdfReader
 import handout
 from handout.batch import (
     BatchRequest,
+    Result,
     _in_drawing_order,
     _init_worker,
     _worker_lanes,
     _WorkerSetup,
     fingerprint,
     plan,
+    run_batch,
     tool_version,
 )
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
@@ -636,3 +638,48 @@ def test_an_empty_list_is_an_error_not_everything(
     result = batch(cli, project, tmp_path / "out", option, value)
     assert result.exit_code == 2 and f"{option} is empty" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_handout_is_reported_only_once_its_pdf_and_thumbnail_are_in_place(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PDFs reach the disk on a thread: what is journaled and shown as built must be there already."""
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (time.sleep(0.05), real_fsync(fd))[1])  # a slow network share
+    out = tmp_path / "out"
+    seen: list[str] = []
+
+    def progress(result: Result, done: int, total: int) -> None:
+        assert (out / result.path).is_file() and (out / thumbnail_path(result.path)).is_file(), result.path
+        journal = out / ".handout-journal.jsonl"
+        seen.append(result.path)
+        assert all((out / json.loads(line)["path"]).is_file() for line in journal.read_text().splitlines())
+
+    request = BatchRequest(project, languages=["en", "es"], layouts=["standard"], out=out, jobs=1)
+    report = run_batch(request, progress)
+    assert seen and len(seen) == len(report.results) and not report.failures
+
+
+def test_a_handout_that_cannot_be_written_fails_alone(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    blocked = out / "costa-azul" / "en" / "muscle-calcification-standard.pdf"
+    blocked.mkdir(parents=True)  # a folder where the PDF goes
+    result = batch(cli, project, out, "--langs", "en,es", "--layouts", "standard")
+    assert result.exit_code == 1, result.output
+    assert "failed: costa-azul/en" in result.stderr and "cannot write" in result.stderr
+    written = {path for path in pdfs(out) if (out / path).is_file()}
+    assert written == {str(r["path"]) for r in manifest(out) if r["status"] == "built"} and len(written) == 5
+    assert not (out / thumbnail_path(str(blocked.relative_to(out)))).exists()
+
+
+def test_fail_fast_builds_nothing_after_the_first_failure_in_one_process(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    options = ("--jobs", "1", "--langs", "en,es", "--layouts", "standard")
+    order = cli("batch", "--content", project, "--out", tmp_path / "first", *options)
+    second = re.findall(r"\] built: (\S+)", order.stderr)[1]
+    out = tmp_path / "out"
+    (out / second).mkdir(parents=True)
+    result = cli("batch", "--content", project, "--out", out, *options, "--fail-fast")
+    assert result.exit_code == 1 and "1 built" in result.stdout and "1 failed" in result.stdout, result.output
+    assert len([path for path in pdfs(out) if (out / path).is_file()]) == 1

@@ -52,27 +52,33 @@ def test_an_interrupted_write_keeps_the_old_file_and_removes_the_temporary(
 def test_background_commits_put_a_file_in_place_only_once_its_data_is_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch worker leaves waiting for the disk to a thread: the rename still comes after the fsync."""
+    """A batch worker leaves waiting for the disk to a thread: the rename still comes after the fsync,
+    and a handout's thumbnail (not flushed) comes after its PDF."""
     events: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
     monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
-    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append(f"replace {Path(b).name}"), real_replace(a, b))[1])
     commits = BackgroundCommits()
-    targets = [tmp_path / "out" / f"{index}.txt" for index in range(3)]
-    for index, target in enumerate(targets):
-        commits.commit(staged(target, b"pdf %d" % index))
-    commits.wait()
-    assert [target.read_bytes() for target in targets] == [b"pdf 0", b"pdf 1", b"pdf 2"]
-    assert events == ["fsync", "replace"] * 3 and not leftovers(tmp_path)
+    for index in range(2):
+        pdf, picture = staged(tmp_path / f"{index}.txt", b"pdf %d" % index), staged(tmp_path / f"{index}.jpg", b"jpg")
+        commits.commit(index, (pdf, True), (picture, False))
+    assert commits.wait() == {}
+    commits.close()
+    assert (tmp_path / "1.txt").read_bytes() == b"pdf 1" and (tmp_path / "1.jpg").read_bytes() == b"jpg"
+    assert events == ["fsync", "replace 0.txt", "replace 0.jpg", "fsync", "replace 1.txt", "replace 1.jpg"]
+    assert not leftovers(tmp_path)
 
 
-def test_a_background_commit_that_fails_is_reported_when_waited_for(tmp_path: Path) -> None:
+def test_a_background_commit_that_fails_is_reported_for_its_key_and_the_files_after_it_are_given_up(
+    tmp_path: Path,
+) -> None:
     occupied = tmp_path / "handout.txt"
     occupied.mkdir()  # the rename fails after the data was written
     commits = BackgroundCommits()
-    commits.commit(staged(occupied, b"pdf"))
-    commits.commit(staged(tmp_path / "next.txt", b"next"))
-    with pytest.raises(OutputError, match=r"cannot write .*handout\.txt"):
-        commits.wait()
-    assert (tmp_path / "next.txt").read_bytes() == b"next" and not leftovers(tmp_path)
-    commits.wait()  # reported once
+    commits.commit("bad", (staged(occupied, b"pdf"), True), (staged(tmp_path / "handout.jpg", b"jpg"), False))
+    commits.commit("good", (staged(tmp_path / "next.txt", b"next"), True))
+    failed = commits.wait()
+    assert list(failed) == ["bad"] and "cannot write" in str(failed["bad"]) and "handout.txt" in str(failed["bad"])
+    assert (tmp_path / "next.txt").read_bytes() == b"next"
+    assert not (tmp_path / "handout.jpg").exists() and not leftovers(tmp_path)
+    assert commits.wait() == {}  # reported once
