@@ -54,6 +54,7 @@ from handout.resolve import (
     misnamed_clinics,
 )
 from handout.roster import ClinicSource, clinic_source
+from handout.structure import structure_of
 from handout.verify import verify
 
 JOURNALS = ".handout-journal*.jsonl"
@@ -262,10 +263,16 @@ def _installed(name: str) -> str:
 
 
 def _document_hash(content: LoadedContent, topic_id: str, language: str) -> str:
+    """The document's text and what else its handout depends on: the topic's review and sources, and for
+    a translation the structure of the text it was translated from (a warning says when the two differ;
+    a change of wording there does not rebuild every translation)."""
     topic = content.topic(topic_id)
     document = topic.documents.get(language)
     shared = topic.model_dump_json(exclude={"documents"})
-    return _digest(shared, document.model_dump_json() if document else "missing")
+    translation = document.translation if document else None
+    source = topic.documents.get(translation.from_language) if translation else None
+    return _digest(shared, document.model_dump_json() if document else "missing",
+                   repr(structure_of(source)) if source else "")  # fmt: skip
 
 
 # ---------------------------------------------------------------- state
@@ -274,7 +281,7 @@ def _document_hash(content: LoadedContent, topic_id: str, language: str) -> str:
 def _load_state(out: Path) -> dict[Job, Result]:
     """What earlier runs built: their manifests, then the journal of builds since."""
     records: dict[Job, Result] = {}
-    for manifest in sorted(out.glob("manifest*.json")):
+    for manifest in sorted(out.glob("manifest*.json"), key=_modified):  # the newest says last
         try:
             rows = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -292,6 +299,13 @@ def _load_state(out: Path) -> dict[Job, Result]:
             if result is not None:
                 records[result.job] = result
     return records
+
+
+def _modified(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _result_from(row: object) -> Result | None:

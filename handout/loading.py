@@ -243,7 +243,7 @@ def _plain_message(error: dict[str, Any]) -> str:
 
 
 PLAIN_MESSAGES = {
-    "string_type": "must be text: write it after the colon, in quotes if it starts with a symbol",
+    "string_type": "must be text",
     "date_type": "must be a date written YYYY-MM-DD, e.g. 2026-11-25",
     "date_parsing": "must be a date written YYYY-MM-DD, e.g. 2026-11-25",
     "date_from_datetime_parsing": "must be a date written YYYY-MM-DD, e.g. 2026-11-25",
@@ -254,10 +254,10 @@ PLAIN_MESSAGES = {
     "float_parsing": "must be a number, e.g. 12.5",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",
-    "list_type": "must be a list: one entry per line, each starting with '- '",
-    "dict_type": "must be a mapping of names to values (name: value), as in README.md",
-    "model_type": "must be a mapping of names to values (name: value), as in README.md",
-    "model_attributes_type": "must be a mapping of names to values (name: value), as in README.md",
+    "list_type": "must be a list of entries",
+    "dict_type": "must be a mapping of names to values, as README.md shows",
+    "model_type": "must be a mapping of names to values, as README.md shows",
+    "model_attributes_type": "must be a mapping of names to values, as README.md shows",
 }
 
 

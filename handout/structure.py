@@ -17,6 +17,12 @@ from handout.schema import Document, Section
 Severity = Literal["error", "warning", "info"]
 
 
+def structure_of(document: Document) -> tuple[object, ...]:
+    """What the comparison's errors depend on: the sections' kinds and counts, the number of key points."""
+    sections = tuple((s.heading, s.kind, len(s.paragraphs), len(s.bullets)) for s in document.sections)
+    return sections, len(document.key_points), document.subtitle is not None
+
+
 @dataclass(frozen=True)
 class Difference:
     """How a translation's structure differs from its source's, at a path inside the translation."""

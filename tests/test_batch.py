@@ -683,3 +683,36 @@ def test_fail_fast_builds_nothing_after_the_first_failure_in_one_process(
     result = cli("batch", "--content", project, "--out", out, *options, "--fail-fast")
     assert result.exit_code == 1 and "1 built" in result.stdout and "1 failed" in result.stdout, result.output
     assert len([path for path in pdfs(out) if (out / path).is_file()]) == 1
+
+
+def test_a_change_in_the_structure_of_the_english_text_rebuilds_its_translations_and_their_warnings(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """Translations get a warning when they lack part of their source: one added to the English text must
+    reach the manifest of the translations, while a change of wording alone rebuilds only English."""
+    out, options = tmp_path / "out", ("--langs", "en,es", "--layouts", "standard")
+    assert batch(cli, project, out, *options).exit_code == 0
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text.replace("on their own. You can", "on their own. You may", 1), encoding="utf-8")
+    assert batch(cli, project, out, *options).exit_code == 0
+    assert {(r["language"], r["status"]) for r in manifest(out)} == {("en", "built"), ("es", "skipped")}
+    added = '              - "**Call {emergency_number}** for chest pain or sudden trouble breathing."\n'
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text.replace(added, added + '              - "Call us if you feel worse."\n', 1))
+    assert batch(cli, project, out, *options).exit_code == 0
+    spanish = [r for r in manifest(out) if r["language"] == "es"]
+    assert spanish and all(r["status"] == "built" for r in spanish)
+    assert all(any("differs from the 'en' text" in str(w) for w in r["warnings"]) for r in spanish)  # type: ignore[attr-defined]
+
+
+def test_a_plain_run_after_shards_takes_their_newer_rows_over_its_own_older_manifest(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out, options = tmp_path / "out", ("--langs", "en,es", "--layouts", "standard")
+    assert batch(cli, project, out, *options).exit_code == 0
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text.replace("on their own. You can", "on their own. You may", 1), encoding="utf-8")
+    for shard in ("1/2", "2/2"):
+        assert batch(cli, project, out, *options, "--shard", shard).exit_code == 0
+    final = batch(cli, project, out, *options)
+    assert final.exit_code == 0 and "0 built" in final.stdout, final.output
