@@ -35,7 +35,7 @@ from handout import __version__
 from handout.build import warnings_for
 from handout.catalog import thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.errors import HandoutError, InputError, OutputError
-from handout.fit import fit, fit_key
+from handout.fit import check_header, fit, fit_key
 from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
 from handout.locales import babel_locale
@@ -480,6 +480,7 @@ class _Worker:
             clinic, layout = self.clinic(job.clinic), self.plan.layouts[job.layout]
             handout = assemble(self.plan.content, clinic, layout, job.topic, job.language)
             page = Page(handout)
+            check_header(page)
             key = fit_key(page)
             if key not in self.fits:
                 like = key[:4]  # the same document on the same paper: the size it got is a good first guess

@@ -17,7 +17,7 @@ from reportlab.lib.colors import HexColor
 
 from handout.colours import TEXT_CONTRAST, contrast_ratio, low_contrast, palette_for
 from handout.errors import HandoutError, InputError, Problem
-from handout.fit import fit, fit_key, height_needed
+from handout.fit import check_header, fit, fit_key, height_needed
 from handout.fonts import script_code, script_for
 from handout.page import Page
 from handout.readability import body_text, measure, style_notes, words_per_sentence
@@ -331,6 +331,7 @@ def _layout(content: LoadedContent, topic: Topic, clinics: list[LoadedClinic],
 def _fitted(page: Page, fits: dict[tuple[object, ...], tuple[float, str] | HandoutError]) -> tuple[float, str]:
     """The body size and what is tight about it. Found once for all clinics whose pages the fit cannot
     tell apart (page size, footer height, placeholder values), as a batch does: a roster has thousands."""
+    check_header(page)
     key = fit_key(page)
     if key not in fits:
         try:

@@ -40,8 +40,7 @@ def fit(page: Page, hint: float | None = None) -> Fit:
     ``hint`` is the size a like page got (the same document on a page whose footer is a little
     taller or shorter): it is tried first, with the next size up, and is most often the answer.
     """
-    if not page.header_fits:
-        raise _header_does_not_fit(page)
+    check_header(page)
     scale = page.layout.type
     sizes = candidate_sizes(scale.body_max, scale.body_min, scale.step)
     low, high = 0, len(sizes) - 1  # once checked, sizes[high] is known to fit
@@ -108,11 +107,16 @@ def _does_not_fit(page: Page) -> DoesNotFitError:
     )
 
 
-def _header_does_not_fit(page: Page) -> DoesNotFitError:
-    layout = page.handout.layout
-    return DoesNotFitError(
+def check_header(page: Page) -> None:
+    """Raise if the clinic's name or phone number would overflow the header. The body size found for one
+    clinic serves others (see fit_key), so whoever reuses it asks this of each clinic's page."""
+    if page.header_fits:
+        return
+    layout, clinic = page.handout.layout, page.handout.clinic
+    name_line = clinic.source.locate(("name",)).line
+    raise DoesNotFitError(
         f"the clinic's name or phone number does not fit in the header of layout '{layout.name}' "
-        f"(header_height {page.layout.header_height:g} pt, type.header {page.layout.type.header:g} pt), so it "
-        f"would be cut off: raise header_height or lower type.header in {layout.source.path}:"
-        f"{layout.source.locate(('header_height',)).line}"
+        f"(header_height {page.layout.header_height:g} pt), so it would be cut off: shorten the clinic's name "
+        f"or health system ({clinic.source.path}:{name_line}), or raise header_height in "
+        f"{layout.source.path}:{layout.source.locate(('header_height',)).line}"
     )

@@ -716,3 +716,24 @@ def test_a_plain_run_after_shards_takes_their_newer_rows_over_its_own_older_mani
         assert batch(cli, project, out, *options, "--shard", shard).exit_code == 0
     final = batch(cli, project, out, *options)
     assert final.exit_code == 0 and "0 built" in final.stdout, final.output
+
+
+def test_a_clinic_whose_name_overflows_the_header_fails_even_when_a_like_clinic_was_fitted_first(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """The body size found for one clinic serves the next one of the same look: the header is still asked."""
+    clinics = project.parent / "clinics"
+    okafor = yaml.safe_load((clinics / "okafor-community.yaml").read_text(encoding="utf-8"))
+    for clinic_id, name, system in (("a-short", "Short Clinic", None), ("b-long", "W" * 150, "M" * 150)):
+        data = {**okafor, "name": name, "languages": ["ar"]}
+        data.pop("health_system", None)
+        if system:
+            data["health_system"] = system
+        (clinics / f"{clinic_id}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("batch", "--content", project, "--out", out, "--jobs", "1", "--langs", "ar", "--layouts",
+                 "standard")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "failed: b-long/ar" in result.stderr and "does not fit in the header" in result.stderr
+    assert (out / "a-short/ar/muscle-calcification-standard.pdf").is_file()
+    assert not (out / "b-long/ar/muscle-calcification-standard.pdf").exists()
