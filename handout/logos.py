@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import math
 import re
 import warnings
@@ -201,7 +202,19 @@ def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
     if not _all_finite(drawing):
         raise LogoProblem(f"logo {relative} has a coordinate, size or colour that is not a number (such as NaN or "
                           "infinity): export it again")  # fmt: skip
+    _check_drawable(drawing, relative)
     return Logo(path, width, height, drawing)
+
+
+def _check_drawable(drawing: Drawing, relative: str) -> None:
+    """Draw the logo once, into nothing, when the clinic is loaded: a number too large for a PDF (a stroke
+    1e308 wide) is then the clinic's problem, not an error in the middle of a batch."""
+    try:
+        renderPDF.draw(drawing, Canvas(io.BytesIO()), 0, 0)
+    except Exception as exc:  # ReportLab's number formatting and renderers raise several kinds
+        too_large = "number too large" in str(exc)
+        what = "it has a number too large for a PDF" if too_large else f"{type(exc).__name__} in drawing it"
+        raise LogoProblem(f"logo {relative} cannot be drawn ({what}): export it again with ordinary sizes") from None
 
 
 def _points(side: float) -> str:

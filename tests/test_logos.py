@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 import warnings
@@ -148,3 +149,26 @@ def test_a_build_with_a_degenerate_logo_is_one_message_and_no_pdf(cli: Callable[
                     if text.startswith("logo:"))  # fmt: skip
         assert f"costa-azul.yaml:{line}:1: logo logo.svg is " in result.stderr and "Traceback" not in result.output
         assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        '<rect width="10" height="10" stroke="black" stroke-width="1e308"/>',
+        '<g transform="scale(1e300)"><rect width="5" height="5"/></g>',
+        '<circle cx="5" cy="5" r="1e300"/>',
+    ],
+)
+def test_an_svg_logo_with_a_number_too_large_for_a_pdf_fails_its_clinic_alone(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, shape: str
+) -> None:
+    """It used to end a whole batch with a traceback, half-way through drawing a page."""
+    (tmp_path / "logo.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40">{shape}</svg>')
+    with pytest.raises(logos.LogoProblem, match=r"^logo logo\.svg cannot be drawn \(.*\): export it again"):
+        logos.read_logo(tmp_path, "logo.svg")
+    shutil.copy(tmp_path / "logo.svg", project.parent / "clinics" / "costa-azul" / "logo.svg")
+    out = tmp_path / "out"
+    result = cli("batch", "--content", project, "--out", out, "--langs", "en,es", "--layouts", "standard")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "failed: costa-azul" in result.stderr and "cannot be drawn" in result.stderr
+    assert {path.parent.parent.name for path in out.glob("*/*/*.pdf")} == {"okafor-community", "riverside-family"}
