@@ -18,6 +18,7 @@ import gc
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import signal
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from handout import __version__
-from handout.build import warnings_for
+from handout.build import review_due, warnings_for
 from handout.catalog import thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import check_header, fit, fit_key
@@ -320,6 +321,8 @@ def _result_from(row: object) -> Result | None:
         value = getattr(result, name)
         if not isinstance(value, kind) or isinstance(value, bool):
             return None
+    if not math.isfinite(result.body_size):
+        return None
     inputs_are_text = all(isinstance(k, str) and isinstance(v, str) for k, v in result.inputs.items())
     if not inputs_are_text or not all(isinstance(w, str) for w in result.warnings):
         return None
@@ -344,6 +347,14 @@ def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out:
     if previous and fresh and built:
         return Result(**{**asdict(previous), "status": "skipped"})
     return None
+
+
+def _with_todays_warnings(result: Result, content: LoadedContent, today: dt.date) -> Result:
+    """A handout left as it was is still due for review once its topic's date has passed: say so today."""
+    topic = content.topic(result.topic)
+    due = f"topic '{topic.id}' was due for review on "
+    result.warnings = [w for w in result.warnings if not w.startswith(due)] + review_due(topic, today)
+    return result
 
 
 def _unchanged(pdf: Path, sha256: str) -> bool:
@@ -579,11 +590,12 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     state = {} if request.force else earlier
     results: list[Result] = []
     pending: list[tuple[Job, dict[str, str]]] = []
+    today = dt.date.today()
     for job in plan_.jobs:
         inputs = input_hashes(plan_, job)
         current = _is_current(job, inputs, state, out)
         if current:
-            results.append(current)
+            results.append(_with_todays_warnings(current, plan_.content, today))
         else:
             pending.append((job, inputs))
     if request.shard[0] == 1:  # said by one shard, not by every one

@@ -14,7 +14,7 @@ from handout.output import write_atomic
 from handout.page import Page
 from handout.render import render
 from handout.resolve import Handout, Project, load_content, resolve
-from handout.schema import Document
+from handout.schema import Document, Topic
 from handout.structure import structure_differences
 from handout.verify import verify
 
@@ -71,8 +71,7 @@ def warnings_for(handout: Handout, today: dt.date) -> list[str]:
     where = f"topic '{handout.topic.id}'"
     if review.status == "draft":
         warnings.append(f"{where} is a draft: have a clinician approve it before it is given to patients")
-    if review.next_review < today:
-        warnings.append(f"{where} was due for review on {review.next_review.isoformat()}")
+    warnings += review_due(handout.topic, today)
     palette = palette_for(handout.clinic.clinic.colors, handout.layout.layout.colors)
     for role, ratio in low_contrast(palette):
         warnings.append(f"clinic '{handout.clinic.id}': {role} contrast {ratio:.1f}:1 with layout "
@@ -85,6 +84,13 @@ def warnings_for(handout: Handout, today: dt.date) -> list[str]:
             "not yet checked by a qualified translator"
         )
     return warnings + _structure_warnings(handout)
+
+
+def review_due(topic: Topic, today: dt.date) -> list[str]:
+    """The one warning that changes with the date alone, not with a handout's inputs."""
+    if topic.review.next_review < today:
+        return [f"topic '{topic.id}' was due for review on {topic.review.next_review.isoformat()}"]
+    return []
 
 
 def _structure_warnings(handout: Handout) -> list[str]:

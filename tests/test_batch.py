@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
@@ -597,6 +598,7 @@ def test_shards_writing_into_one_folder_keep_their_own_journals(
         lambda rows: [*rows[:-1], {**rows[-1], "warnings": None}],
         lambda rows: [*rows[:-1], {**rows[-1], "path": "../../elsewhere.pdf"}],
         lambda rows: [*rows[:-1], "a line"],
+        lambda rows: [*rows[:-1], {**rows[-1], "body_size": float("inf")}],
     ],
 )
 def test_a_manifest_edited_by_hand_rebuilds_what_it_cannot_vouch_for(
@@ -737,3 +739,25 @@ def test_a_clinic_whose_name_overflows_the_header_fails_even_when_a_like_clinic_
     assert "failed: b-long/ar" in result.stderr and "does not fit in the header" in result.stderr
     assert (out / "a-short/ar/muscle-calcification-standard.pdf").is_file()
     assert not (out / "b-long/ar/muscle-calcification-standard.pdf").exists()
+
+
+def test_a_handout_left_as_it_was_is_reported_due_for_review_once_its_date_has_passed(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    request = BatchRequest(project, languages=["en"], layouts=["standard"], out=out, jobs=1)
+    first = run_batch(request)
+    assert first.results and not any("due for review" in w for r in first.results for w in r.warnings)
+    due = load_content(project).content.topics[0].review.next_review
+
+    class Later(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return due + dt.timedelta(days=1)
+
+    monkeypatch.setattr(handout.batch.dt, "date", Later)
+    again = run_batch(request)
+    assert again.results and all(r.status == "skipped" for r in again.results)
+    assert all(f"was due for review on {due.isoformat()}" in " ".join(r.warnings) for r in again.results)
+    assert all(f"was due for review on {due.isoformat()}" in " ".join(map(str, r["warnings"]))  # type: ignore[call-overload]
+               for r in manifest(out))  # fmt: skip
