@@ -132,6 +132,15 @@ class BatchReport:
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
 
+    def warnings(self) -> list[tuple[str, int, str]]:
+        """Each warning of this run's handouts once, with how many handouts have it and one of them:
+        a draft topic warns on every handout, and a terminal should say so once."""
+        found: dict[str, list[str]] = {}
+        for result in self.results:
+            for warning in result.warnings:
+                found.setdefault(warning, []).append(result.path)
+        return [(warning, len(paths), paths[0]) for warning, paths in found.items()]
+
 
 Progress = Callable[[Result, int, int], None]
 

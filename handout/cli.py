@@ -219,6 +219,9 @@ def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts:
         f"{report.count('built')} built, {report.count('skipped')} up to date, {report.count('failed')} failed; "
         f"manifest: {report.manifest}"
     )
+    for warning, count, example in report.warnings():
+        handouts = f"{count} handouts, e.g. {example}" if count > 1 else example
+        click.echo(f"warning: {warning} ({handouts})", err=True)
     for failure in report.failures:
         where = "/".join(part for part in (failure.clinic, failure.language, failure.topic, failure.layout))
         click.echo(f"failed: {where}: {failure.error}", err=True)

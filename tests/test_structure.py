@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -41,3 +42,10 @@ def test_build_warns_when_it_prints_a_translation_that_lacks_its_emergency_box(
     assert "the warning section (the emergency box)" in result.stderr
     english = cli(*build_args("muscle-calcification", "en", "costa-azul", tmp_path / "en.pdf", content=project))
     assert "translated from" not in english.stderr
+    out = tmp_path / "out"
+    batch = cli("batch", "--content", project, "--out", out, "--langs", "en,es", "--layouts", "standard")
+    assert batch.exit_code == 0, batch.output
+    said = [line for line in batch.stderr.splitlines() if "differs from the 'en' text" in line]
+    assert len(said) == 1 and said[0].startswith("warning: ") and "(3 handouts, e.g. " in said[0]
+    rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {row["language"] for row in rows if any("differs from" in w for w in row["warnings"])} == {"es"}
