@@ -201,8 +201,10 @@ def plan(request: BatchRequest) -> Plan:
     retired = [topic.id for topic in asked if topic.review.status == "retired"]
     topics = [topic.id for topic in asked if topic.id not in retired]
     misnamed = misnamed_clinics(clinics.ids())
+    failing = dict(sorted({**clinics.problems(), **misnamed}.items()))
     offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids() if clinic_id not in misnamed}
-    _check_offered(request.languages or [], offers, content)
+    if not failing:  # else a language may be offered by a clinic that cannot be read now: it fails, said at the end
+        _check_offered(request.languages or [], offers, content)
     printed = [topic.id for topic in content.content.topics if topic.review.status != "retired"]
     matrix = sorted(Job(clinic_id, language, topic, layout) for clinic_id, offered in offers.items()
                     for language in offered for topic in printed for layout in project.layout_names())  # fmt: skip
@@ -210,8 +212,7 @@ def plan(request: BatchRequest) -> Plan:
               and job.topic in topics and job.layout in layout_names]  # fmt: skip
     part, total = request.shard
     jobs = [job for index, job in enumerate(chosen) if index % total == part - 1]
-    problems = {**clinics.problems(), **misnamed}
-    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), dict(sorted(problems.items())))
+    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing)
 
 
 def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], content: LoadedContent) -> None:
@@ -607,9 +608,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
             results.append(_with_todays_warnings(current, plan_.content, today))
         else:
             pending.append((job, inputs))
-    if request.shard[0] == 1:  # said by one shard, not by every one
-        for clinic_id, message in plan_.failing_clinics.items():
-            results.append(Result(clinic_id, "*", "*", "*", "", "failed", error=message))
+    for clinic_id, message in plan_.failing_clinics.items():  # in every shard: each may have its handouts
+        results.append(Result(clinic_id, "*", "*", "*", "", "failed", error=message))
     if request.fail_fast and any(result.status == "failed" for result in results):
         pending = []
     total = len(plan_.jobs) + sum(r.status == "failed" for r in results)

@@ -761,3 +761,16 @@ def test_a_handout_left_as_it_was_is_reported_due_for_review_once_its_date_has_p
     assert all(f"was due for review on {due.isoformat()}" in " ".join(r.warnings) for r in again.results)
     assert all(f"was due for review on {due.isoformat()}" in " ".join(map(str, r["warnings"]))  # type: ignore[call-overload]
                for r in manifest(out))  # fmt: skip
+
+
+def test_a_clinic_file_with_a_typo_fails_every_run_whatever_its_languages_or_shard(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    clinic.write_text(re.sub(r"(?m)^phone:", "phnoe:", clinic.read_text(encoding="utf-8")))
+    offered_by_it_alone = "ru"  # of the sample clinics, only Riverside offers Russian
+    only = batch(cli, project, tmp_path / "a", "--langs", offered_by_it_alone, "--layouts", "standard")
+    assert only.exit_code == 1 and "failed: riverside-family" in only.stderr and "phnoe" in only.stderr
+    for shard in ("1/2", "2/2"):
+        part = batch(cli, project, tmp_path / "b", "--layouts", "standard", "--shard", shard, "--fail-fast")
+        assert part.exit_code == 1 and "failed: riverside-family" in part.stderr and "0 built" in part.stdout
