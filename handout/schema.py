@@ -183,6 +183,9 @@ class Topic(Strict):
                 raise ValueError(
                     f"documents.{language}: add 'translation' (from_language, source_version, method, reviewed)"
                 )
+            if document.translation is not None and document.translation.from_language == language:
+                raise ValueError(f"documents.{language}: translation.from_language is '{language}' itself: name "
+                                 f"the language it was translated from, e.g. '{self.source_language}'")  # fmt: skip
         return self
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 from conftest import REPO
 
+from handout.errors import InputError
 from handout.loading import load_yaml
+from handout.resolve import load_content
 from handout.schema import SCHEMAS, json_schema
 
 SHIPPED = {
@@ -37,3 +40,13 @@ def test_json_schema_rejects_unknown_keys() -> None:
     data["colour"] = "red"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, json_schema("clinic"))
+
+
+def test_a_translation_from_its_own_language_is_refused(tmp_path: Path) -> None:
+    """It would be compared with itself: never stale, never missing a section."""
+    text = (REPO / "content.yaml").read_text(encoding="utf-8")
+    start = text.index("\n      pt:\n")
+    (tmp_path / "content.yaml").write_text(text[:start] + text[start:].replace("from_language: en", "from_language: pt",
+                                                                              1), encoding="utf-8")  # fmt: skip
+    with pytest.raises(InputError, match=r"documents\.pt: translation\.from_language is 'pt' itself"):
+        load_content(tmp_path / "content.yaml")
