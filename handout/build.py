@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handout.colours import TEXT_CONTRAST, low_contrast, palette_for
-from handout.errors import OutputError
+from handout.errors import NotFoundError, OutputError
 from handout.fit import fit
 from handout.locales import labels_for
 from handout.output import write_atomic
@@ -128,8 +128,16 @@ class Inventory:
         return {"topics": self.topics, "languages": self.languages, "clinics": self.clinics, "layouts": self.layouts}
 
     def language_names(self) -> list[str]:
-        """Each language code with the language's name in that language, e.g. 'es (español)'."""
-        return [f"{code} ({labels_for(code).language_name(code)})" for code in self.languages]
+        """Each language code with the language's name in that language, e.g. 'es (español)', and of one
+        with no page labels yet (it cannot be printed until they are added), what is missing."""
+        return [f"{code} ({_own_name(code)})" for code in self.languages]
+
+
+def _own_name(code: str) -> str:
+    try:
+        return labels_for(code).language_name(code)
+    except NotFoundError:
+        return "no page labels yet: see handout/locales/"
 
 
 def inventory(project: Project) -> Inventory:

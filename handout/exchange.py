@@ -138,7 +138,9 @@ def content_language(written: str, topic: Topic) -> str:
     beside ``fr``) that the tool has no page labels for, raises ValueError saying what to write:
     which document such a file translates is a guess this function does not make.
     """
-    code = canonical_language(written.strip().replace("_", "-"))
+    if "@" in written:  # a gettext modifier such as es@formal names a variant content.yaml has no code for
+        raise ValueError(f"'{written}' has a gettext modifier ('@...'), which is not a language code")
+    code = canonical_language(written.strip().split(".")[0].replace("_", "-"))  # without an encoding (.UTF-8)
     if code in topic.documents:
         return code
     try:
