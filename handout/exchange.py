@@ -121,7 +121,9 @@ def import_po(content_path: Path, po_path: Path) -> Imported:
         )
         raise InputError([Problem(po_path, line, 1, f"Language {exc}: {what_to_do}")]) from None
     if language == topic.source_language:
-        raise InputError([Problem(po_path, 1, 1, f"'{language}' is the source language of '{topic_id}'")])
+        raise InputError([Problem(po_path, _header_line(po_path, "Language"), 1, f"'{language}' is the source "
+                                  f"language of '{topic_id}': set the Language header to the language this file "
+                                  "translates")])  # fmt: skip
     document = _document_from(po, po_path, topic.documents[topic.source_language], header)
     _write_document(content, topic_id, language, document, po_path)
     return Imported(topic_id, language, content_path)

@@ -47,7 +47,7 @@ class Project:
     @property
     def has_roster(self) -> bool:
         """Whether the clinics come from a CSV roster (a spreadsheet export) instead of a folder of files."""
-        return self.clinics_dir.suffix.lower() == ".csv"
+        return self.clinics_dir.suffix.lower() == ".csv" and not self.clinics_dir.is_dir()
 
     def clinic_ids(self) -> list[str]:
         return _roster(self).ids() if self.has_roster else _ids_in(self.clinics_dir)

@@ -246,7 +246,7 @@ class CsvClinics(_SchemaChecked):
 
 def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
     """Clinics from a CSV roster when ``clinics`` is a .csv file, else from the clinics folder."""
-    if clinics is not None and clinics.suffix.lower() == ".csv":
+    if clinics is not None and clinics.suffix.lower() == ".csv" and not clinics.is_dir():
         if not clinics.is_file():
             raise InputError([Problem(clinics, 1, 1, "roster file not found: check the path")])
         return CsvClinics(clinics)

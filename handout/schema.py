@@ -215,7 +215,7 @@ class Clinic(Strict):
     logo: str | None = Field(default=None, description="PNG or SVG file inside the clinic's asset folder")
     colors: BrandColours
     address: list[ShortText] = Field(min_length=1, max_length=4)
-    phone: Annotated[str, *matching(r"[0-9+()\-. ]{3,30}", "a phone number of digits, spaces and + ( ) - .")]
+    phone: Annotated[str, *matching(r"[0-9+()\-. ]{3,30}", "a phone number of 3 to 30 digits, spaces and + ( ) - .")]
     website: Url | None = None
     emergency_number: Annotated[str, *matching(r"[0-9]{2,4}", "an emergency number of 2-4 digits")] = "911"
     page_size: Literal["letter", "a4"] = "letter"

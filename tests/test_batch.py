@@ -774,3 +774,13 @@ def test_a_clinic_file_with_a_typo_fails_every_run_whatever_its_languages_or_sha
     for shard in ("1/2", "2/2"):
         part = batch(cli, project, tmp_path / "b", "--layouts", "standard", "--shard", shard, "--fail-fast")
         assert part.exit_code == 1 and "failed: riverside-family" in part.stderr and "0 built" in part.stdout
+
+
+def test_a_folder_named_like_a_roster_is_a_folder_of_clinic_files(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "clinics.csv"
+    shutil.copytree(project.parent / "clinics", folder)
+    result = batch(cli, project, tmp_path / "out", "--clinics", folder, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 0, result.output
+    assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "okafor-community", "riverside-family"}
