@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -201,7 +201,10 @@ def plan(request: BatchRequest) -> Plan:
     retired = [topic.id for topic in asked if topic.review.status == "retired"]
     topics = [topic.id for topic in asked if topic.id not in retired]
     misnamed = misnamed_clinics(clinics.ids())
-    failing = dict(sorted({**clinics.problems(), **misnamed}.items()))
+    located = {
+        clinic_id: str(replace(clinics.where(clinic_id), message=message)) for clinic_id, message in misnamed.items()
+    }
+    failing = dict(sorted({**clinics.problems(), **located}.items()))
     offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids() if clinic_id not in misnamed}
     if not failing:  # else a language may be offered by a clinic that cannot be read now: it fails, said at the end
         _check_offered(request.languages or [], offers, content)

@@ -102,6 +102,7 @@ def _load(project: Project) -> _Inputs:
     """Load the content, each clinic (file or roster row) and each layout on its own, keeping every problem."""
     inputs = _Inputs()
     inputs.content = inputs.attempt(project.content_path, partial(load_content, project.content_path))
+    inputs.problems += inputs.attempt(project.clinics_dir, project.roster_problems) or []
     for clinic_id in inputs.attempt(project.clinics_dir, project.clinic_ids) or []:
         clinic = inputs.attempt(project.clinics_dir, partial(load_clinic, project, clinic_id))
         inputs.clinics += [clinic] if clinic else []

@@ -55,6 +55,10 @@ class Project:
     def layout_names(self) -> list[str]:
         return _ids_in(self.layouts_dir)
 
+    def roster_problems(self) -> list[Problem]:
+        """The problems of a roster's rows that name no clinic (each other row is a clinic of its own)."""
+        return _roster(self).row_problems() if self.has_roster else []
+
 
 def check_clinics_path(path: Path) -> None:
     """--clinics names a folder of clinic files or a CSV roster: a typo must not build another set of clinics."""

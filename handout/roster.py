@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from handout.errors import InputError, Problem
 from handout.loading import MAX_FILE_BYTES, Position, SourceFile, load_yaml, validate
 from handout.logos import LogoProblem, read_logo
-from handout.resolve import CLINIC_ID, LoadedClinic, Project, load_clinic
+from handout.resolve import LoadedClinic, Project, load_clinic, misnamed_clinics
 from handout.schema import Clinic
 
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
@@ -45,6 +45,10 @@ class ClinicSource(Protocol):
     def fingerprint(self, clinic_id: str) -> str: ...
 
     def problems(self) -> dict[str, str]: ...
+
+    def row_problems(self) -> list[Problem]: ...
+
+    def where(self, clinic_id: str) -> Problem: ...
 
 
 def _hash(*parts: bytes) -> str:
@@ -106,6 +110,12 @@ class FolderClinics(_SchemaChecked):
     def _clinic_file(self, clinic_id: str) -> SourceFile:
         return load_yaml(self.project.clinics_dir / f"{clinic_id}.yaml")
 
+    def row_problems(self) -> list[Problem]:
+        return []
+
+    def where(self, clinic_id: str) -> Problem:
+        return Problem(self.project.clinics_dir / f"{clinic_id}.yaml", 1, 1, "")
+
     def load(self, clinic_id: str) -> LoadedClinic:
         """The clinic with its logo, read afresh: callers keep what they need."""
         return load_clinic(self.project, clinic_id)
@@ -122,8 +132,10 @@ class CsvClinics(_SchemaChecked):
         self.path = path
 
     @cached_property
-    def _table(self) -> tuple[dict[str, int], dict[str, tuple[int, dict[str, str]]]]:
-        """The roster's columns (name to the file's own column number, from 1) and its rows by clinic id."""
+    def _table(self) -> tuple[dict[str, int], dict[str, tuple[int, dict[str, str]]], list[Problem]]:
+        """The roster's columns (name to the file's own column number, from 1), its rows by clinic id, and
+        the problems of rows that name no clinic (no id, one already taken, cells out of place): those rows
+        fail on their own. A header that cannot be read fails the whole roster."""
         if self.path.stat().st_size > MAX_FILE_BYTES:
             raise InputError([Problem(self.path, 1, 1, "the roster is too large: split it")])
         try:
@@ -143,7 +155,7 @@ class CsvClinics(_SchemaChecked):
         # A column without a heading (a spreadsheet's formatted but empty column) may hold empty cells only.
         unnamed = {number: 0 for number, name in enumerate(header, 1) if not name}  # its first line with a value
         rows: dict[str, tuple[int, dict[str, str]]] = {}
-        folders: dict[str, str] = {}
+        row_problems: list[Problem] = []
         id_column = columns["id"]
         end = reader.line_num  # the header's last line
         for cells in reader:
@@ -151,7 +163,7 @@ class CsvClinics(_SchemaChecked):
             if not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
                 continue
             if len(cells) != len(header):
-                problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
+                row_problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
                                         f"{len(header)}: check its {SEPARATORS[separator]} and quotes"))  # fmt: skip
                 continue
             for number, first in unnamed.items():
@@ -164,29 +176,34 @@ class CsvClinics(_SchemaChecked):
             elif clinic_id in rows:
                 wrong = (f"clinic id {clinic_id!r} is repeated (first at line {rows[clinic_id][0]}): give each "
                          "clinic its own id")  # fmt: skip
-            elif not CLINIC_ID.fullmatch(clinic_id):
-                wrong = (f"clinic id {clinic_id!r} cannot name a folder of the output: use letters, digits and "
-                         "- _ . (a letter or digit first)")  # fmt: skip
-            elif clinic_id.lower() in folders:  # Windows and macOS file shares do not tell the two folders apart
-                wrong = (f"clinic ids {folders[clinic_id.lower()]!r} and {clinic_id!r} differ only in case: make "
-                         "them differ in letters")  # fmt: skip
             else:
-                wrong = ""
+                wrong = ""  # an id that cannot name a folder fails its clinic alone: see resolve.misnamed_clinics
             if wrong:
-                problems.append(Problem(self.path, line, id_column, wrong))
+                row_problems.append(Problem(self.path, line, id_column, wrong))
                 continue
-            folders[clinic_id.lower()] = clinic_id
             rows[clinic_id] = (line, row)
         problems += [Problem(self.path, 1, number, f"column {number} has no heading but holds values (the first "
                              f"at line {first}): give it a heading of the roster's columns or delete it")
                      for number, first in unnamed.items() if first]  # fmt: skip
-        if problems:
-            raise InputError(problems)
-        return columns, rows
+        if problems:  # the header's: the rows' are said with them
+            raise InputError(problems + row_problems)
+        return columns, rows, row_problems
 
     @property
     def _rows(self) -> dict[str, tuple[int, dict[str, str]]]:
         return self._table[1]
+
+    def row_problems(self) -> list[Problem]:
+        return self._table[2]
+
+    def problems(self) -> dict[str, str]:
+        """Besides clinics that are not valid, each row that names no clinic, under its line's name."""
+        unnamed = {f"{self.path.name}:{p.line}": str(p) for p in self.row_problems()}
+        return {**super().problems(), **unnamed}
+
+    def where(self, clinic_id: str) -> Problem:
+        line, _ = self._rows[clinic_id]
+        return Problem(self.path, line, self._table[0]["id"], "")
 
     def ids(self) -> list[str]:
         return sorted(self._rows)
@@ -226,6 +243,9 @@ class CsvClinics(_SchemaChecked):
                               for p in error.problems]) from None  # fmt: skip
 
     def load(self, clinic_id: str) -> LoadedClinic:
+        misnamed = misnamed_clinics(self.ids()).get(clinic_id)
+        if misnamed:
+            raise InputError([replace(self.where(clinic_id), message=misnamed)])
         source = self._clinic_file(clinic_id)
         clinic = self._validate(source)
         logo = None

@@ -332,9 +332,12 @@ def test_a_roster_id_cannot_lead_out_of_the_output_folder(cli: Callable[..., Run
     )
     out = tmp_path / "deep" / "out"
     result = batch(cli, project, out, "--clinics", roster, "--layouts", "standard")
-    assert result.exit_code == 2
-    assert f"{roster}:2:1: clinic id {clinic_id!r} cannot name a folder of the output" in result.stderr
-    assert not [path for path in tmp_path.rglob("*.pdf")]
+    assert result.exit_code == 1, result.output
+    assert f"failed: {clinic_id}/" in result.stderr
+    assert f"{roster}:2:1: clinic id '{clinic_id}' must start with a letter or digit" in result.stderr
+    assert [path.relative_to(out) for path in tmp_path.rglob("*.pdf")] == [
+        Path("north-2/en/muscle-calcification-standard.pdf")
+    ], "the other clinics of the roster are built"
 
 
 def test_requested_languages_are_checked_and_written_as_the_content_writes_them(
@@ -441,11 +444,14 @@ def test_roster_rows_with_cells_out_of_place_or_ids_differing_in_case(
         encoding="utf-8",
     )
     result = batch(cli, project, tmp_path / "out", "--clinics", roster)
-    assert result.exit_code == 2
-    assert f"{roster}:2:1: this row has 7 cells and the header 6: check its commas and quotes" in result.stderr
+    assert result.exit_code == 1, result.output  # each row fails on its own
+    assert f"failed: clinics.csv:2/*/*/*: {roster}:2:1: this row has 7 cells and the header 6: check its commas " \
+           "and quotes" in result.stderr  # fmt: skip
     assert f"{roster}:3:1: this row has 3 cells and the header 6" in result.stderr
-    assert f"{roster}:5:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
+    for line in (4, 5):
+        assert f"{roster}:{line}:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
     assert f"{roster}:6:1: this row has 2 cells" in result.stderr, "an unclosed quote runs on: its row is named"
+    assert "0 built" in result.stdout
 
 
 def test_a_language_no_clinic_offers_is_one_error_with_a_hint(cli: Callable[..., Run], project: Path,

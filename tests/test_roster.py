@@ -12,9 +12,11 @@ from pypdf import PdfReader
 HEADER = "id,name,primary,address,phone,languages"
 
 
-def read_roster(cli: Callable[..., Run], project: Path, roster: Path) -> Run:
-    """`handout list`, which reads the whole roster and reports its problems as every command does."""
-    return cli("list", "--content", project, "--clinics", roster)
+def roster_problems(cli: Callable[..., Run], project: Path, roster: Path) -> tuple[int, list[str]]:
+    """`handout check`'s exit code, and the problems it finds in the roster, each as file:line:column: message."""
+    result = cli("check", "--content", project, "--clinics", roster, "--format", "json")
+    found = [f for f in json.loads(result.stdout) if f["check"] == "input"]
+    return result.exit_code, [f"{f['file']}:{f['line']}:{f['column']}: {f['message']}" for f in found]
 
 
 def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
@@ -27,21 +29,14 @@ def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], proj
         ",(555) 555-0102,,,No Id,1 Main,,#123456\n",
         encoding="utf-8",
     )
-    result = read_roster(cli, project, roster)
-    assert result.exit_code == 2
-    assert result.stderr.startswith("error: 1 problem in the input:")
-    assert f"{roster}:4:3: the clinic has no id" in result.stderr
-    fixed = roster.read_text(encoding="utf-8").replace(",(555) 555-0102,,", ",(555) 555-0102,noid,")
-    roster.write_text(fixed, encoding="utf-8")
-    result = cli("check", "--content", project, "--clinics", roster)  # loads every clinic of the roster
-    assert result.exit_code == 2
-    input_errors = [line for line in result.stdout.splitlines() if line.startswith("error     input")]
-    assert len(input_errors) == 5, result.stdout  # and row 4 offers no language
+    code, problems = roster_problems(cli, project, roster)
+    assert code == 2 and len(problems) == 5, problems  # a row with no id, and the other rows' cells, in one run
+    assert f"{roster}:4:3: the clinic has no id: give it one" in problems
     for column, what in [(1, "column languages: unknown language code 'xx-bad!'"),
                          (4, "column website: 'not a site' is not a web address"),
                          (7, "column secondary: '#12345' is not a colour"),
                          (8, "column primary: '#12' is not a colour")]:  # fmt: skip
-        assert [line for line in input_errors if f"{roster}:3:{column} " in line and what in line], what
+        assert [problem for problem in problems if problem.startswith(f"{roster}:3:{column}: {what}")], what
 
 
 def test_blank_spreadsheet_rows_are_skipped(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
@@ -61,11 +56,10 @@ def test_blank_spreadsheet_rows_are_skipped(cli: Callable[..., Run], project: Pa
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.stdout)["clinics"] == ["north", "south"]
     roster.write_text(roster.read_text(encoding="utf-8") + ",Nameless Clinic,,,,\nsouth,Again,,,,\n", encoding="utf-8")
-    result = cli("list", "--content", project, "--clinics", roster)
-    assert result.exit_code == 2
-    assert f"{roster}:8:1: the clinic has no id: give it one" in result.stderr
-    repeated = f"{roster}:9:1: clinic id 'south' is repeated (first at line 5): give each clinic its own id"
-    assert repeated in result.stderr
+    code, problems = roster_problems(cli, project, roster)
+    assert code == 2
+    assert f"{roster}:8:1: the clinic has no id: give it one" in problems
+    assert f"{roster}:9:1: clinic id 'south' is repeated (first at line 5): give each clinic its own id" in problems
 
 
 def test_a_roster_separated_by_semicolons_is_read(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
@@ -88,9 +82,9 @@ def test_a_roster_separated_by_semicolons_is_read(cli: Callable[..., Run], proje
     listed = cli("list", "--content", project, "--clinics", roster, "--json")
     assert json.loads(listed.stdout)["clinics"] == ["costa", "norte"]
     roster.write_text(roster.read_text(encoding="utf-8") + "sur;Sur;#123456;Calle 2;+34 1;es;en;a4\r\n")
-    result = cli("list", "--content", project, "--clinics", roster)
-    assert result.exit_code == 2
-    assert f"{roster}:5:1: this row has 8 cells and the header 7: check its semicolons and quotes" in result.stderr
+    code, problems = roster_problems(cli, project, roster)
+    assert code == 2
+    assert f"{roster}:5:1: this row has 8 cells and the header 7: check its semicolons and quotes" in problems
 
 
 def test_a_first_line_that_names_no_column_says_what_it_must_be(cli: Callable[..., Run], project: Path,
