@@ -137,7 +137,7 @@ class BatchReport:
         a draft topic warns on every handout, and a terminal should say so once."""
         found: dict[str, list[str]] = {}
         for result in self.results:
-            for warning in result.warnings:
+            for warning in result.warnings if result.status != "failed" else []:
                 found.setdefault(warning, []).append(result.path)
         return [(warning, len(paths), paths[0]) for warning, paths in found.items()]
 
@@ -493,7 +493,6 @@ class _Worker:
         for result in results:
             if result.job in unwritten:
                 _failed(result, str(unwritten[result.job]))
-                result.sha256 = ""
         return results
 
     def build(self, job: Job, inputs: dict[str, str]) -> Result:
@@ -562,7 +561,9 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _failed(result: Result, message: str) -> Result:
+    """The result as a failure: what a built handout would have had (its hash, size, warnings) is left out."""
     result.status, result.error = "failed", message
+    result.sha256, result.pages, result.body_size, result.warnings = "", 0, 0.0, []
     return result
 
 

@@ -212,8 +212,7 @@ def _check_drawable(drawing: Drawing, relative: str) -> None:
     try:
         renderPDF.draw(drawing, Canvas(io.BytesIO()), 0, 0)
     except Exception as exc:  # ReportLab's number formatting and renderers raise several kinds
-        too_large = "number too large" in str(exc)
-        what = "it has a number too large for a PDF" if too_large else f"{type(exc).__name__} in drawing it"
+        what = "a number too large for a PDF" if "number too large" in str(exc) else "a size or coordinate out of range"
         raise LogoProblem(f"logo {relative} cannot be drawn ({what}): export it again with ordinary sizes") from None
 
 

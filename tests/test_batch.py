@@ -677,6 +677,9 @@ def test_a_handout_that_cannot_be_written_fails_alone(cli: Callable[..., Run], p
     assert "failed: costa-azul/en" in result.stderr and "cannot write" in result.stderr
     written = {path for path in pdfs(out) if (out / path).is_file()}
     assert written == {str(r["path"]) for r in manifest(out) if r["status"] == "built"} and len(written) == 5
+    (failed,) = [r for r in manifest(out) if r["status"] == "failed"]
+    assert failed["pages"] == 0 and failed["warnings"] == [] and failed["sha256"] == ""
+    assert "is a draft" in result.stderr and "(5 handouts, e.g. " in result.stderr, "the failed one is not counted"
     assert not (out / thumbnail_path(str(blocked.relative_to(out)))).exists()
 
 
