@@ -98,6 +98,7 @@ class Result:
     title: str = ""
     clinic_name: str = ""
     language_name: str = ""
+    clinic_unreadable: bool = False  # the clinic's file or logo could not be read: see _one_failure_per_clinic
 
     @property
     def job(self) -> Job:
@@ -206,8 +207,7 @@ def plan(request: BatchRequest) -> Plan:
     }
     failing = dict(sorted({**clinics.problems(), **located}.items()))
     offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids() if clinic_id not in misnamed}
-    if not failing:  # else a language may be offered by a clinic that cannot be read now: it fails, said at the end
-        _check_offered(request.languages or [], offers, content)
+    _check_offered(request.languages or [], offers, content, bool(failing))
     printed = [topic.id for topic in content.content.topics if topic.review.status != "retired"]
     matrix = sorted(Job(clinic_id, language, topic, layout) for clinic_id, offered in offers.items()
                     for language in offered for topic in printed for layout in project.layout_names())  # fmt: skip
@@ -218,12 +218,15 @@ def plan(request: BatchRequest) -> Plan:
     return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing)
 
 
-def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], content: LoadedContent) -> None:
-    """--langs picks among the languages the clinics offer: one that none offers is a mistake, said before any work."""
+def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], content: LoadedContent,
+                   some_failing: bool) -> None:  # fmt: skip
+    """--langs picks among the languages the clinics offer: one that none offers is a mistake, said before any
+    work. While a clinic cannot be read, a language it may offer is let through if some topic is written in it
+    (the clinic's failure is said at the end)."""
     offered = {code for codes in offers.values() for code in codes}
+    written = sorted({code for topic in content.content.topics for code in topic.documents})
     for language in requested:
-        if language not in offered:
-            written = sorted({code for topic in content.content.topics for code in topic.documents})
+        if language not in offered and not (some_failing and language in written):
             alike = [code for code in written if code.split("-")[0] == language.split("-")[0]]
             hint = f" (did you mean {' or '.join(alike)}?)" if alike and language not in alike else ""
             raise HandoutError(f"--langs {language}: no clinic offers it{hint}; clinics list the languages they offer")
@@ -386,7 +389,7 @@ def _not_empty(path: Path) -> bool:
 
 
 def _not_planned(
-    out: Path, planned: Plan, earlier: dict[Job, Result], reached: set[Job]
+    out: Path, planned: Plan, earlier: dict[Job, Result], reached: set[Job], unreadable: set[str]
 ) -> tuple[list[Result], list[str]]:
     """What earlier runs built that this run did not reach: the handouts still part of the whole matrix,
     which stay in the manifest and the catalog (a run for --langs es keeps the other languages there, a run
@@ -397,7 +400,7 @@ def _not_planned(
     for job, result in sorted(earlier.items()):
         if job in reached or result.status == "failed" or not (out / result.path).is_file():
             continue
-        if job in planned.matrix or job.clinic in planned.failing_clinics:
+        if job in planned.matrix or job.clinic in unreadable:
             kept.append(result)
         else:
             outside.append(result.path)
@@ -500,7 +503,12 @@ class _Worker:
         place in the background: see build_group."""
         result = Result(job.clinic, job.language, job.topic, job.layout, job.relative_path, "built", inputs)
         try:
-            clinic, layout = self.clinic(job.clinic), self.plan.layouts[job.layout]
+            try:
+                clinic = self.clinic(job.clinic)
+            except HandoutError:
+                result.clinic_unreadable = True
+                raise
+            layout = self.plan.layouts[job.layout]
             handout = assemble(self.plan.content, clinic, layout, job.topic, job.language)
             page = Page(handout)
             check_header(page)
@@ -631,8 +639,10 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
                 progress(result, len(results), total)
             if request.fail_fast and result.status == "failed":
                 break
+    results, unreadable = _one_failure_per_clinic(results)
+    unreadable |= set(plan_.failing_clinics)
     reached = {result.job for result in results}
-    kept, outside = _not_planned(out, plan_, earlier, reached) if request.shard == (1, 1) else ([], [])
+    kept, outside = _not_planned(out, plan_, earlier, reached, unreadable) if request.shard == (1, 1) else ([], [])
     manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
     if request.shard == (1, 1):
         write_catalog(out, [r for r in results + kept if r.status != "failed"])
@@ -640,6 +650,20 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
         finished.unlink(missing_ok=True)
     return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside)
+
+
+def _one_failure_per_clinic(results: list[Result]) -> tuple[list[Result], set[str]]:
+    """A clinic whose file or logo cannot be read is one failure, as when its file does not load at planning,
+    not one per handout: its earlier handouts stay listed (see _not_planned)."""
+    unreadable: dict[str, str] = {}
+    for result in results:
+        if result.clinic_unreadable:
+            unreadable.setdefault(result.clinic, result.error)
+    if not unreadable:
+        return results, set()
+    kept = [result for result in results if not result.clinic_unreadable]
+    failures = [Result(clinic_id, "*", "*", "*", "", "failed", error=error) for clinic_id, error in unreadable.items()]
+    return kept + failures, set(unreadable)
 
 
 def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> Iterator[Result]:
@@ -744,7 +768,7 @@ MANIFEST_COLUMNS = ["clinic", "language", "topic", "layout", "path", "status", "
 def _write_manifest(out: Path, shard: tuple[int, int], results: list[Result]) -> Path:
     suffix = "" if shard == (1, 1) else f"-{shard[0]}-of-{shard[1]}"
     manifest = out / f"manifest{suffix}.json"
-    rows = [asdict(r) for r in results]
+    rows = [{k: v for k, v in asdict(r).items() if k != "clinic_unreadable"} for r in results]
     write_atomic(manifest, json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8"))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")

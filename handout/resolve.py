@@ -52,6 +52,13 @@ class Project:
     def clinic_ids(self) -> list[str]:
         return _roster(self).ids() if self.has_roster else _ids_in(self.clinics_dir)
 
+    def clinic_ids_oldest_first(self) -> list[str]:
+        """A roster's ids in its rows' order, clinic files' by their age: of two ids differing only in
+        case, the one added later is the one refused (see misnamed_clinics)."""
+        if self.has_roster:
+            return self.clinic_ids()
+        return sorted(self.clinic_ids(), key=lambda i: ((self.clinics_dir / f"{i}.yaml").stat().st_mtime_ns, i))
+
     def layout_names(self) -> list[str]:
         return _ids_in(self.layouts_dir)
 
@@ -82,11 +89,10 @@ def misnamed_clinics(ids: list[str]) -> dict[str, str]:
         if not CLINIC_ID.fullmatch(clinic_id):
             problems[clinic_id] = (f"clinic id '{clinic_id}' must start with a letter or digit and use only "
                                    "letters, digits, '.', '_' and '-': rename it")  # fmt: skip
-        elif clinic_id.lower() in by_case:
+        elif clinic_id.lower() in by_case:  # the one after fails: a clinic that was printing goes on
             other = by_case[clinic_id.lower()]
-            for name in (other, clinic_id):
-                problems[name] = (f"clinic ids '{other}' and '{clinic_id}' differ only in case, and would share "
-                                  "a folder on many file shares: rename one")  # fmt: skip
+            problems[clinic_id] = (f"clinic ids '{other}' and '{clinic_id}' differ only in case, and would share "
+                                   f"a folder on many file shares: rename '{clinic_id}'")  # fmt: skip
         else:
             by_case[clinic_id.lower()] = clinic_id
     return problems
@@ -170,7 +176,7 @@ def load_clinic(project: Project, clinic_id: str) -> LoadedClinic:
         return roster.load(clinic_id)
     known = project.clinic_ids()
     path = _named_file(project.clinics_dir, clinic_id, "clinic", known)
-    misnamed = misnamed_clinics(known).get(clinic_id)
+    misnamed = misnamed_clinics(project.clinic_ids_oldest_first()).get(clinic_id)
     if misnamed:
         raise InputError([Problem(path, 1, 1, misnamed)])
     source = load_yaml(path)

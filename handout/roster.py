@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from handout.errors import InputError, Problem
 from handout.loading import MAX_FILE_BYTES, Position, SourceFile, load_yaml, validate
 from handout.logos import LogoProblem, read_logo
-from handout.resolve import LoadedClinic, Project, load_clinic, misnamed_clinics
+from handout.resolve import CLINIC_ID, LoadedClinic, Project, load_clinic, misnamed_clinics
 from handout.schema import Clinic
 
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
@@ -105,7 +105,7 @@ class FolderClinics(_SchemaChecked):
         self.project = project
 
     def ids(self) -> list[str]:
-        return self.project.clinic_ids()
+        return self.project.clinic_ids_oldest_first()
 
     def _clinic_file(self, clinic_id: str) -> SourceFile:
         return load_yaml(self.project.clinics_dir / f"{clinic_id}.yaml")
@@ -130,6 +130,7 @@ class CsvClinics(_SchemaChecked):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
+        self._row_ids: dict[int, str] = {}
 
     @cached_property
     def _table(self) -> tuple[dict[str, int], dict[str, tuple[int, dict[str, str]]], list[Problem]]:
@@ -156,13 +157,16 @@ class CsvClinics(_SchemaChecked):
         unnamed = {number: 0 for number, name in enumerate(header, 1) if not name}  # its first line with a value
         rows: dict[str, tuple[int, dict[str, str]]] = {}
         row_problems: list[Problem] = []
+        readable: dict[int, str] = {}  # the clinic id of a row whose cells are out of place, when it shows
         id_column = columns["id"]
         end = reader.line_num  # the header's last line
         for cells in reader:
             line, end = end + 1, reader.line_num  # a row starts after the last one: a cell may hold line breaks
             if not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
                 continue
-            if len(cells) != len(header):
+            if len(cells) != len(header):  # its clinic, if the id cell can still be read, fails on its own
+                named = cells[id_column - 1].strip() if len(cells) >= id_column else ""
+                readable[line] = named if CLINIC_ID.fullmatch(named) and named not in rows else ""
                 row_problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
                                         f"{len(header)}: check its {SEPARATORS[separator]} and quotes"))  # fmt: skip
                 continue
@@ -187,6 +191,7 @@ class CsvClinics(_SchemaChecked):
                      for number, first in unnamed.items() if first]  # fmt: skip
         if problems:  # the header's: the rows' are said with them
             raise InputError(problems + row_problems)
+        self._row_ids = readable
         return columns, rows, row_problems
 
     @property
@@ -198,15 +203,15 @@ class CsvClinics(_SchemaChecked):
 
     def problems(self) -> dict[str, str]:
         """Besides clinics that are not valid, each row that names no clinic, under its line's name."""
-        unnamed = {f"{self.path.name}:{p.line}": str(p) for p in self.row_problems()}
-        return {**super().problems(), **unnamed}
+        rows = {self._row_ids.get(p.line) or f"{self.path.name}:{p.line}": str(p) for p in self.row_problems()}
+        return {**super().problems(), **rows}
 
     def where(self, clinic_id: str) -> Problem:
         line, _ = self._rows[clinic_id]
         return Problem(self.path, line, self._table[0]["id"], "")
 
     def ids(self) -> list[str]:
-        return sorted(self._rows)
+        return list(self._rows)  # in the file's order: of two ids differing only in case, the later one fails
 
     def _clinic_data(self, row: dict[str, str]) -> dict[str, Any]:
         def value(column: str) -> str:

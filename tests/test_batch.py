@@ -445,13 +445,13 @@ def test_roster_rows_with_cells_out_of_place_or_ids_differing_in_case(
     )
     result = batch(cli, project, tmp_path / "out", "--clinics", roster)
     assert result.exit_code == 1, result.output  # each row fails on its own
-    assert f"failed: clinics.csv:2/*/*/*: {roster}:2:1: this row has 7 cells and the header 6: check its commas " \
-           "and quotes" in result.stderr  # fmt: skip
+    assert f"failed: n2/*/*/*: {roster}:2:1: this row has 7 cells and the header 6: check its commas " \
+           "and quotes" in result.stderr, "the row's id is read: its clinic fails"  # fmt: skip
     assert f"{roster}:3:1: this row has 3 cells and the header 6" in result.stderr
-    for line in (4, 5):
-        assert f"{roster}:{line}:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
+    assert f"failed: x/*/*/*: {roster}:5:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
+    assert "failed: X/" not in result.stderr, "the row before keeps its clinic"
     assert f"{roster}:6:1: this row has 2 cells" in result.stderr, "an unclosed quote runs on: its row is named"
-    assert "0 built" in result.stdout
+    assert "2 built" in result.stdout  # X, in both layouts
 
 
 def test_a_language_no_clinic_offers_is_one_error_with_a_hint(cli: Callable[..., Run], project: Path,
@@ -530,9 +530,9 @@ def test_clinic_files_whose_names_differ_only_in_case_are_refused(
     shutil.copy(clinics / "okafor-community.yaml", clinics / "Okafor-Community.yaml")
     result = batch(cli, project, tmp_path / "out", "--langs", "en", "--layouts", "standard")
     assert result.exit_code == 1
-    assert "failed: Okafor-Community" in result.stderr and "failed: okafor-community" in result.stderr
-    assert "differ only in case" in result.stderr
-    assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "riverside-family"}
+    assert "failed: Okafor-Community" in result.stderr and "failed: okafor-community" not in result.stderr
+    assert "differ only in case" in result.stderr and "rename 'Okafor-Community'" in result.stderr
+    assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "okafor-community", "riverside-family"}
 
 
 def test_a_typo_in_a_clinic_file_keeps_its_earlier_handouts_listed_and_fails_in_every_mode(
@@ -780,6 +780,8 @@ def test_a_clinic_file_with_a_typo_fails_every_run_whatever_its_languages_or_sha
     offered_by_it_alone = "ru"  # of the sample clinics, only Riverside offers Russian
     only = batch(cli, project, tmp_path / "a", "--langs", offered_by_it_alone, "--layouts", "standard")
     assert only.exit_code == 1 and "failed: riverside-family" in only.stderr and "phnoe" in only.stderr
+    typo = batch(cli, project, tmp_path / "a", "--langs", "de", "--layouts", "standard")
+    assert typo.exit_code == 2 and "--langs de: no clinic offers it" in typo.stderr, "no topic is written in it"
     for shard in ("1/2", "2/2"):
         part = batch(cli, project, tmp_path / "b", "--layouts", "standard", "--shard", shard, "--fail-fast")
         assert part.exit_code == 1 and "failed: riverside-family" in part.stderr and "0 built" in part.stdout
@@ -793,3 +795,21 @@ def test_a_folder_named_like_a_roster_is_a_folder_of_clinic_files(
     result = batch(cli, project, tmp_path / "out", "--clinics", folder, "--langs", "en", "--layouts", "standard")
     assert result.exit_code == 0, result.output
     assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "okafor-community", "riverside-family"}
+
+
+def test_a_clinic_whose_logo_breaks_is_one_failure_and_keeps_its_earlier_handouts_listed(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out, options = tmp_path / "out", ("--langs", "en,es", "--layouts", "standard")
+    assert batch(cli, project, out, *options).exit_code == 0
+    costa = {str(r["path"]) for r in manifest(out) if r["clinic"] == "costa-azul"}
+    (project.parent / "clinics" / "costa-azul" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><circle r="1e308"/></svg>'
+    )
+    again = batch(cli, project, out, *options)
+    assert again.exit_code == 1 and "no longer in the matrix" not in again.stderr
+    failures = [line for line in again.stderr.splitlines() if line.startswith("failed: ")]
+    assert len(failures) == 1 and failures[0].startswith("failed: costa-azul/*/*/*: ") and "logo" in failures[0]
+    listed = {str(r["path"]) for r in manifest(out) if r["status"] != "failed"}
+    catalog = (out / "index.html").read_text(encoding="utf-8")
+    assert costa and costa <= listed and all(path in catalog for path in costa)
