@@ -176,7 +176,8 @@ def load_clinic(project: Project, clinic_id: str) -> LoadedClinic:
         return roster.load(clinic_id)
     known = project.clinic_ids()
     path = _named_file(project.clinics_dir, clinic_id, "clinic", known)
-    misnamed = misnamed_clinics(project.clinic_ids_oldest_first()).get(clinic_id)
+    alike = [other for other in known if other.lower() == clinic_id.lower()]  # rare: then only are ages read
+    misnamed = misnamed_clinics(project.clinic_ids_oldest_first() if len(alike) > 1 else [clinic_id]).get(clinic_id)
     if misnamed:
         raise InputError([Problem(path, 1, 1, misnamed)])
     source = load_yaml(path)
