@@ -19,6 +19,12 @@ def roster_problems(cli: Callable[..., Run], project: Path, roster: Path) -> tup
     return result.exit_code, [f"{f['file']}:{f['line']}:{f['column']}: {f['message']}" for f in found]
 
 
+def listed_clinics(cli: Callable[..., Run], project: Path, roster: Path) -> list[str]:
+    listed = cli("list", "--content", project, "--clinics", roster, "--json")
+    assert listed.exit_code == 0, listed.output
+    return list(json.loads(listed.stdout)["clinics"])
+
+
 def test_a_cell_problem_names_the_files_own_column(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
     """The columns in another order than the README lists them: a message points at the cell in the file."""
     roster = tmp_path / "clinics.csv"
@@ -52,9 +58,7 @@ def test_blank_spreadsheet_rows_are_skipped(cli: Callable[..., Run], project: Pa
         ",,,,,\n",
         encoding="utf-8",
     )
-    listed = cli("list", "--content", project, "--clinics", roster, "--json")
-    assert listed.exit_code == 0, listed.output
-    assert json.loads(listed.stdout)["clinics"] == ["north", "south"]
+    assert listed_clinics(cli, project, roster) == ["north", "south"]
     roster.write_text(roster.read_text(encoding="utf-8") + ",Nameless Clinic,,,,\nsouth,Again,,,,\n", encoding="utf-8")
     code, problems = roster_problems(cli, project, roster)
     assert code == 2
@@ -79,8 +83,7 @@ def test_a_roster_separated_by_semicolons_is_read(cli: Callable[..., Run], proje
     assert built.exit_code == 0, built.output
     text = PdfReader(output).pages[0].extract_text()
     assert "Clínica Costa, S.L." in text and "Paseo 21, 29016 Málaga" in text
-    listed = cli("list", "--content", project, "--clinics", roster, "--json")
-    assert json.loads(listed.stdout)["clinics"] == ["costa", "norte"]
+    assert listed_clinics(cli, project, roster) == ["costa", "norte"]
     roster.write_text(roster.read_text(encoding="utf-8") + "sur;Sur;#123456;Calle 2;+34 1;es;en;a4\r\n")
     code, problems = roster_problems(cli, project, roster)
     assert code == 2
@@ -129,9 +132,7 @@ def test_a_column_without_a_heading_may_only_be_empty(cli: Callable[..., Run], p
         "south,South Clinic,#654321,2 Side St,(555) 555-0101,en,,\n",
         encoding="utf-8",
     )
-    listed = cli("list", "--content", project, "--clinics", roster, "--json")
-    assert listed.exit_code == 0, listed.output
-    assert json.loads(listed.stdout)["clinics"] == ["north", "south"]
+    assert listed_clinics(cli, project, roster) == ["north", "south"]
     roster.write_text(roster.read_text(encoding="utf-8").replace("en,,\nsouth", "en,,left here\nsouth"))
     result = cli("list", "--content", project, "--clinics", roster)
     assert result.exit_code == 2
