@@ -227,7 +227,7 @@ def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], conte
     written = sorted({code for topic in content.content.topics for code in topic.documents})
     for language in requested:
         if language not in offered and not (some_failing and language in written):
-            alike = [code for code in written if code.split("-")[0] == language.split("-")[0]]
+            alike = [code for code in sorted(offered) if code.split("-")[0] == language.split("-")[0]]
             hint = f" (did you mean {' or '.join(alike)}?)" if alike and language not in alike else ""
             raise HandoutError(f"--langs {language}: no clinic offers it{hint}; clinics list the languages they offer")
 
@@ -397,12 +397,13 @@ def _not_planned(
     (a typo does not take its good handouts away); and the paths of the others (their clinic, language,
     topic or layout is gone), which are left out."""
     kept, outside = [], []
+    current = {job.relative_path.casefold() for job in planned.matrix}  # one file on a Windows or macOS share
     for job, result in sorted(earlier.items()):
         if job in reached or result.status == "failed" or not (out / result.path).is_file():
             continue
         if job in planned.matrix or job.clinic in unreadable:
             kept.append(result)
-        else:
+        elif result.path.casefold() not in current:  # else it may be a current handout under another case
             outside.append(result.path)
     return kept, outside
 
@@ -643,6 +644,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     unreadable |= set(plan_.failing_clinics)
     reached = {result.job for result in results}
     kept, outside = _not_planned(out, plan_, earlier, reached, unreadable) if request.shard == (1, 1) else ([], [])
+    kept = [_with_todays_warnings(result, plan_.content, today) for result in kept]
     manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
     if request.shard == (1, 1):
         write_catalog(out, [r for r in results + kept if r.status != "failed"])

@@ -52,12 +52,13 @@ class Project:
     def clinic_ids(self) -> list[str]:
         return _roster(self).ids() if self.has_roster else _ids_in(self.clinics_dir)
 
-    def clinic_ids_oldest_first(self) -> list[str]:
-        """A roster's ids in its rows' order, clinic files' by their age: of two ids differing only in
-        case, the one added later is the one refused (see misnamed_clinics)."""
+    def clinic_ids_by_precedence(self) -> list[str]:
+        """A roster's ids in its rows' order; clinic files' ids written in lower case first: of two ids
+        differing only in case, the later one here is the one refused (see misnamed_clinics), whatever
+        the files' ages, so that editing a clinic never hands its folder to the other."""
         if self.has_roster:
             return self.clinic_ids()
-        return sorted(self.clinic_ids(), key=lambda i: ((self.clinics_dir / f"{i}.yaml").stat().st_mtime_ns, i))
+        return sorted(self.clinic_ids(), key=lambda clinic_id: (clinic_id != clinic_id.lower(), clinic_id))
 
     def layout_names(self) -> list[str]:
         return _ids_in(self.layouts_dir)
@@ -176,8 +177,8 @@ def load_clinic(project: Project, clinic_id: str) -> LoadedClinic:
         return roster.load(clinic_id)
     known = project.clinic_ids()
     path = _named_file(project.clinics_dir, clinic_id, "clinic", known)
-    alike = [other for other in known if other.lower() == clinic_id.lower()]  # rare: then only are ages read
-    misnamed = misnamed_clinics(project.clinic_ids_oldest_first() if len(alike) > 1 else [clinic_id]).get(clinic_id)
+    alike = [other for other in known if other.lower() == clinic_id.lower()]
+    misnamed = misnamed_clinics(project.clinic_ids_by_precedence() if len(alike) > 1 else [clinic_id]).get(clinic_id)
     if misnamed:
         raise InputError([Problem(path, 1, 1, misnamed)])
     source = load_yaml(path)

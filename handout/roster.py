@@ -105,7 +105,7 @@ class FolderClinics(_SchemaChecked):
         self.project = project
 
     def ids(self) -> list[str]:
-        return self.project.clinic_ids_oldest_first()
+        return self.project.clinic_ids_by_precedence()
 
     def _clinic_file(self, clinic_id: str) -> SourceFile:
         return load_yaml(self.project.clinics_dir / f"{clinic_id}.yaml")

@@ -458,7 +458,7 @@ def test_a_language_no_clinic_offers_is_one_error_with_a_hint(cli: Callable[...,
                                                                 tmp_path: Path) -> None:  # fmt: skip
     result = batch(cli, project, tmp_path / "out", "--langs", "en,zh")
     assert result.exit_code == 2 and not (tmp_path / "out").exists()
-    assert "--langs zh: no clinic offers it (did you mean zh-Hans or zh-Hant?)" in result.stderr
+    assert "--langs zh: no clinic offers it (did you mean zh-Hans?)" in result.stderr, "the one a clinic offers"
 
 
 def test_a_pdf_cut_short_or_replaced_since_it_was_built_is_built_again(cli: Callable[..., Run], project: Path,
@@ -533,6 +533,10 @@ def test_clinic_files_whose_names_differ_only_in_case_are_refused(
     assert "failed: Okafor-Community" in result.stderr and "failed: okafor-community" not in result.stderr
     assert "differ only in case" in result.stderr and "rename 'Okafor-Community'" in result.stderr
     assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "okafor-community", "riverside-family"}
+    original = clinics / "okafor-community.yaml"
+    original.write_text(original.read_text() + "# phone checked\n")  # now the newer file of the two
+    again = batch(cli, project, tmp_path / "out", "--langs", "en", "--layouts", "standard")
+    assert "failed: Okafor-Community" in again.stderr and "failed: okafor-community" not in again.stderr
 
 
 def test_a_typo_in_a_clinic_file_keeps_its_earlier_handouts_listed_and_fails_in_every_mode(
@@ -755,6 +759,7 @@ def test_a_handout_left_as_it_was_is_reported_due_for_review_once_its_date_has_p
 ) -> None:
     out = tmp_path / "out"
     request = BatchRequest(project, languages=["en"], layouts=["standard"], out=out, jobs=1)
+    run_batch(BatchRequest(project, languages=["es"], layouts=["standard"], out=out, jobs=1))
     first = run_batch(request)
     assert first.results and not any("due for review" in w for r in first.results for w in r.warnings)
     due = load_content(project).content.topics[0].review.next_review
@@ -768,8 +773,10 @@ def test_a_handout_left_as_it_was_is_reported_due_for_review_once_its_date_has_p
     again = run_batch(request)
     assert again.results and all(r.status == "skipped" for r in again.results)
     assert all(f"was due for review on {due.isoformat()}" in " ".join(r.warnings) for r in again.results)
+    rows = manifest(out)  # the Spanish ones too, which this run did not reach
+    assert {r["language"] for r in rows} == {"en", "es"}
     assert all(f"was due for review on {due.isoformat()}" in " ".join(map(str, r["warnings"]))  # type: ignore[call-overload]
-               for r in manifest(out))  # fmt: skip
+               for r in rows)  # fmt: skip
 
 
 def test_a_clinic_file_with_a_typo_fails_every_run_whatever_its_languages_or_shard(
@@ -813,3 +820,17 @@ def test_a_clinic_whose_logo_breaks_is_one_failure_and_keeps_its_earlier_handout
     listed = {str(r["path"]) for r in manifest(out) if r["status"] != "failed"}
     catalog = (out / "index.html").read_text(encoding="utf-8")
     assert costa and costa <= listed and all(path in catalog for path in costa)
+
+
+def test_a_roster_id_whose_case_changes_does_not_ask_to_delete_what_may_be_its_new_folder(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """On a Windows or macOS share costa/ and Costa/ are one folder: the old paths are the new files there."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text("id,name,primary,address,phone,languages\ncosta,Costa,#123456,1 Main,(555) 555-0100,en\n")
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--clinics", roster, "--layouts", "standard").exit_code == 0
+    roster.write_text(roster.read_text().replace("\ncosta,", "\nCosta,"))
+    renamed = batch(cli, project, out, "--clinics", roster, "--layouts", "standard")
+    assert renamed.exit_code == 0 and "no longer in the matrix" not in renamed.stderr, renamed.output
+    assert [str(r["path"]) for r in manifest(out)] == ["Costa/en/muscle-calcification-standard.pdf"]
