@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -159,13 +160,15 @@ class CsvClinics(_SchemaChecked):
         row_problems: list[Problem] = []
         readable: dict[int, str] = {}  # the clinic id of a row whose cells are out of place, when it shows
         id_column = columns["id"]
-        end = reader.line_num  # the header's last line
-        for cells in reader:
-            line, end = end + 1, reader.line_num  # a row starts after the last one: a cell may hold line breaks
+        lines = io.StringIO(text, newline="").readlines()
+        for line, cells in _rows_of(lines, reader.line_num + 1, separator, len(header)):
             if not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
                 continue
             if len(cells) != len(header):  # its clinic, if the id cell can still be read, fails on its own
                 named = cells[id_column - 1].strip() if len(cells) >= id_column else ""
+                if not CLINIC_ID.fullmatch(named):  # a stray quote: the id may still stand in its place
+                    raw = lines[line - 1].split(separator)
+                    named = raw[id_column - 1].strip().strip('"') if len(raw) >= id_column else ""
                 readable[line] = named if CLINIC_ID.fullmatch(named) and named not in rows else ""
                 row_problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
                                         f"{len(header)}: check its {SEPARATORS[separator]} and quotes"))  # fmt: skip
@@ -267,6 +270,25 @@ class CsvClinics(_SchemaChecked):
         logo_path = self.path.parent / logo
         logo_bytes = logo_path.read_bytes() if logo and logo_path.is_file() else b""
         return _hash(repr(sorted(row.items())).encode(), logo_bytes)
+
+
+def _rows_of(lines: list[str], first: int, separator: str, width: int) -> Iterator[tuple[int, list[str]]]:
+    """Each row from line ``first`` (counted from 1) on, with the line it starts at; a quoted cell may hold
+    line breaks. A row whose cells are out of place and that ran over several lines (an unclosed quote
+    takes in the rest of the file) is cut back to its first line, and reading starts again after it."""
+    start = first
+    while start <= len(lines):
+        reader = csv.reader(io.StringIO("".join(lines[start - 1 :]), newline=""), delimiter=separator)
+        end = start - 1
+        for cells in reader:
+            line, end = end + 1, start - 1 + reader.line_num
+            if len(cells) != width and end > line:
+                yield line, next(csv.reader([lines[line - 1]], delimiter=separator), [])
+                start = line + 1
+                break
+            yield line, cells
+        else:
+            return
 
 
 def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:

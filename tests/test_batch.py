@@ -451,7 +451,8 @@ def test_roster_rows_with_cells_out_of_place_or_ids_differing_in_case(
     assert f"failed: x/*/*/*: {roster}:5:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
     assert "failed: X/" not in result.stderr, "the row before keeps its clinic"
     assert f"{roster}:6:1: this row has 2 cells" in result.stderr, "an unclosed quote runs on: its row is named"
-    assert "2 built" in result.stdout  # X, in both layouts
+    assert "failed: n4/" in result.stderr and "4 built" in result.stdout, "X and n5, the row after the quote"
+    assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"X", "n5"}
 
 
 def test_a_language_no_clinic_offers_is_one_error_with_a_hint(cli: Callable[..., Run], project: Path,

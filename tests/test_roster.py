@@ -139,3 +139,26 @@ def test_a_column_without_a_heading_may_only_be_empty(cli: Callable[..., Run], p
     assert f"{roster}:1:8: column 8 has no heading but holds values (the first at line 2): give it a heading" in (
         result.stderr
     )
+
+
+def test_an_unclosed_quote_fails_its_row_alone(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    """The quote would take in the rest of the file: the rows after it are still clinics."""
+    roster = tmp_path / "clinics.csv"
+    good = (f"{HEADER}\nnorth,North,#123456,1 Main,(555) 555-0100,en\ncosta,Costa,#123456,2 Main,(555) 555-0101,en\n"
+            "south,South,#654321,3 Main,(555) 555-0102,en\n")  # fmt: skip
+    roster.write_text(good)
+    out = tmp_path / "out"
+    run = ("batch", "--content", project, "--clinics", roster, "--out", out, "--layouts", "standard")
+    assert cli(*run).exit_code == 0
+    roster.write_text(good.replace("\ncosta,", '\n"costa,'))
+    broken = cli(*run)
+    assert broken.exit_code == 1 and "failed: costa/*/*/*: " in broken.stderr, broken.output
+    assert "no longer in the matrix" not in broken.stderr
+    assert {r["clinic"] for r in json.loads((out / "manifest.json").read_text()) if r["status"] != "failed"} == {
+        "north",
+        "costa",
+        "south",
+    }
+    roster.write_text(good)
+    fixed = cli(*run)
+    assert fixed.exit_code == 0 and "0 built" in fixed.stdout, fixed.output
