@@ -398,10 +398,11 @@ def _not_planned(
     topic or layout is gone), which are left out."""
     kept, outside = [], []
     current = {job.relative_path.casefold() for job in planned.matrix}  # one file on a Windows or macOS share
+    topics = {topic.id for topic in planned.content.content.topics}
     for job, result in sorted(earlier.items()):
         if job in reached or result.status == "failed" or not (out / result.path).is_file():
             continue
-        if job in planned.matrix or job.clinic in unreadable:
+        if job in planned.matrix or (job.clinic in unreadable and job.topic in topics):
             kept.append(result)
         elif result.path.casefold() not in current:  # else it may be a current handout under another case
             outside.append(result.path)
