@@ -337,7 +337,7 @@ def _result_from(row: object) -> Result | None:
         value = getattr(result, name)
         if not isinstance(value, kind) or isinstance(value, bool):
             return None
-    if not math.isfinite(result.body_size):
+    if not math.isfinite(result.body_size) or result.clinic_unreadable:
         return None
     inputs_are_text = all(isinstance(k, str) and isinstance(v, str) for k, v in result.inputs.items())
     if not inputs_are_text or not all(isinstance(w, str) for w in result.warnings):
@@ -398,7 +398,7 @@ def _not_planned(
     topic or layout is gone), which are left out."""
     kept, outside = [], []
     current = {job.relative_path.casefold() for job in planned.matrix}  # one file on a Windows or macOS share
-    topics = {topic.id for topic in planned.content.content.topics}
+    topics = {topic.id for topic in planned.content.content.topics if topic.review.status != "retired"}
     for job, result in sorted(earlier.items()):
         if job in reached or result.status == "failed" or not (out / result.path).is_file():
             continue

@@ -159,19 +159,24 @@ class CsvClinics(_SchemaChecked):
         rows: dict[str, tuple[int, dict[str, str]]] = {}
         row_problems: list[Problem] = []
         readable: dict[int, str] = {}  # the clinic id of a row whose cells are out of place, when it shows
+        taken: set[str] = set()
         id_column = columns["id"]
         lines = io.StringIO(text, newline="").readlines()
-        for line, cells in _rows_of(lines, reader.line_num + 1, separator, len(header)):
+        for line, cells, broken in _rows_of(lines, reader.line_num + 1, separator, len(header)):
             if not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
                 continue
-            if len(cells) != len(header):  # its clinic, if the id cell can still be read, fails on its own
+            if broken or len(cells) != len(header):  # its clinic, if the id can still be read, fails on its own
                 named = cells[id_column - 1].strip() if len(cells) >= id_column else ""
                 if not CLINIC_ID.fullmatch(named):  # a stray quote: the id may still stand in its place
                     raw = lines[line - 1].split(separator)
                     named = raw[id_column - 1].strip().strip('"') if len(raw) >= id_column else ""
-                readable[line] = named if CLINIC_ID.fullmatch(named) and named not in rows else ""
-                row_problems.append(Problem(self.path, line, 1, f"this row has {len(cells)} cells and the header "
-                                        f"{len(header)}: check its {SEPARATORS[separator]} and quotes"))  # fmt: skip
+                if CLINIC_ID.fullmatch(named) and named not in rows and named not in taken:
+                    readable[line] = named
+                    taken.add(named)  # a later row with this id is a repeat, not the clinic
+                what = ("a quote in this row runs on into the rows after it: check its quotes" if broken else
+                        f"this row has {len(cells)} cells and the header {len(header)}: check its "
+                        f"{SEPARATORS[separator]} and quotes")  # fmt: skip
+                row_problems.append(Problem(self.path, line, 1, what))
                 continue
             for number, first in unnamed.items():
                 if not first and cells[number - 1].strip():
@@ -180,9 +185,12 @@ class CsvClinics(_SchemaChecked):
             clinic_id = row["id"].strip()
             if not clinic_id:
                 wrong = "the clinic has no id: give it one"
-            elif clinic_id in rows:
-                wrong = (f"clinic id {clinic_id!r} is repeated (first at line {rows[clinic_id][0]}): give each "
-                         "clinic its own id")  # fmt: skip
+            elif clinic_id in rows or clinic_id in taken:
+                earlier = (
+                    rows[clinic_id][0] if clinic_id in rows else min(n for n, i in readable.items() if i == clinic_id)
+                )
+                wrong = (f"clinic id {clinic_id!r} is repeated (first at line {earlier}): give each clinic its own "
+                         "id")  # fmt: skip
             else:
                 wrong = ""  # an id that cannot name a folder fails its clinic alone: see resolve.misnamed_clinics
             if wrong:
@@ -203,6 +211,10 @@ class CsvClinics(_SchemaChecked):
 
     def row_problems(self) -> list[Problem]:
         return self._table[2]
+
+    @cached_property
+    def _misnamed(self) -> dict[str, str]:
+        return misnamed_clinics(self.ids())
 
     def problems(self) -> dict[str, str]:
         """Besides clinics that are not valid, each row that names no clinic, under its line's name."""
@@ -251,7 +263,7 @@ class CsvClinics(_SchemaChecked):
                               for p in error.problems]) from None  # fmt: skip
 
     def load(self, clinic_id: str) -> LoadedClinic:
-        misnamed = misnamed_clinics(self.ids()).get(clinic_id)
+        misnamed = self._misnamed.get(clinic_id)
         if misnamed:
             raise InputError([replace(self.where(clinic_id), message=misnamed)])
         source = self._clinic_file(clinic_id)
@@ -272,23 +284,36 @@ class CsvClinics(_SchemaChecked):
         return _hash(repr(sorted(row.items())).encode(), logo_bytes)
 
 
-def _rows_of(lines: list[str], first: int, separator: str, width: int) -> Iterator[tuple[int, list[str]]]:
-    """Each row from line ``first`` (counted from 1) on, with the line it starts at; a quoted cell may hold
-    line breaks. A row whose cells are out of place and that ran over several lines (an unclosed quote
-    takes in the rest of the file) is cut back to its first line, and reading starts again after it."""
+def _rows_of(lines: list[str], first: int, separator: str, width: int) -> Iterator[tuple[int, list[str], bool]]:
+    """Each row from line ``first`` (counted from 1) on: the line it starts at, its cells, and whether a
+    quote in it runs on where it should not. A quoted cell may hold line breaks, but an unclosed quote
+    takes in the rows after it (and may be closed by a quote in one of them, leaving a row of the right
+    width with another clinic's cells): such a row is cut back to its first line, and reading starts
+    again after it."""
     start = first
     while start <= len(lines):
-        reader = csv.reader(io.StringIO("".join(lines[start - 1 :]), newline=""), delimiter=separator)
-        end = start - 1
-        for cells in reader:
-            line, end = end + 1, start - 1 + reader.line_num
-            if len(cells) != width and end > line:
-                yield line, next(csv.reader([lines[line - 1]], delimiter=separator), [])
-                start = line + 1
+        reader = csv.reader(io.StringIO("".join(lines[start - 1 :]), newline=""), delimiter=separator, strict=True)
+        row_start = start
+        while True:
+            try:
+                cells = next(reader)
+                end = start - 1 + reader.line_num
+                broken = end > row_start and _takes_in_rows(lines[row_start:end], separator, width)
+            except StopIteration:
+                return
+            except csv.Error:
+                broken = True
+            if broken:
+                yield row_start, next(csv.reader([lines[row_start - 1]], delimiter=separator), []), True
+                start = row_start + 1
                 break
-            yield line, cells
-        else:
-            return
+            yield row_start, cells, False
+            row_start = end + 1
+
+
+def _takes_in_rows(continued: list[str], separator: str, width: int) -> bool:
+    """Whether lines a quoted cell ran over include one that is a whole row of the roster by itself."""
+    return any(len(next(csv.reader([line], delimiter=separator), [])) == width for line in continued)
 
 
 def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:

@@ -450,7 +450,7 @@ def test_roster_rows_with_cells_out_of_place_or_ids_differing_in_case(
     assert f"{roster}:3:1: this row has 3 cells and the header 6" in result.stderr
     assert f"failed: x/*/*/*: {roster}:5:1: clinic ids 'X' and 'x' differ only in case" in result.stderr
     assert "failed: X/" not in result.stderr, "the row before keeps its clinic"
-    assert f"{roster}:6:1: this row has 2 cells" in result.stderr, "an unclosed quote runs on: its row is named"
+    assert f"{roster}:6:1: a quote in this row runs on into the rows after it" in result.stderr, "its row is named"
     assert "failed: n4/" in result.stderr and "4 built" in result.stdout, "X and n5, the row after the quote"
     assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"X", "n5"}
 

@@ -162,3 +162,36 @@ def test_an_unclosed_quote_fails_its_row_alone(cli: Callable[..., Run], project:
     roster.write_text(good)
     fixed = cli(*run)
     assert fixed.exit_code == 0 and "0 built" in fixed.stdout, fixed.output
+
+
+def test_a_quote_closed_rows_later_takes_no_clinic_in_and_prints_no_other_clinics_details(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """An unclosed quote closed by a quote in a later row leaves a row of the right width, made of two
+    clinics' cells: the first clinic would print the later one's phone number."""
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(
+        f"{HEADER}\n"
+        'a,Alpha Clinic,#123456,"1 Main St,(555) 555-0101,en\n'
+        "b,Beta Clinic,#123456,2 Main St,(555) 555-0102,en\n"
+        'c,Gamma Clinic,#123456,"3 Main St",(555) 555-0103,en\n'
+        "d,Delta Clinic,#123456,4 Main St,(555) 555-0104,en\n"
+        'e,Epsilon Clinic,#123456,5 Main St,(555) 555-0105,"en\n',  # unclosed in the last column, at the end
+        encoding="utf-8",
+    )
+    assert listed_clinics(cli, project, roster) == ["b", "c", "d"]
+    code, problems = roster_problems(cli, project, roster)
+    assert code == 2 and len(problems) == 2, problems
+    assert all("a quote in this row runs on into the rows after it" in problem for problem in problems)
+    assert [problem.split(":")[1] for problem in problems] == ["2", "6"]
+
+
+def test_a_huge_cell_from_an_unclosed_quote_is_a_message_not_a_crash(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    roster = tmp_path / "clinics.csv"
+    rows = "".join(f"c{n},Clinic {n},#123456,{n} Main St,(555) 555-0100,en\n" for n in range(3000))
+    roster.write_text(f'{HEADER}\nbad,"Bad,#123456,1 Main,(555) 555-0100,en\n{rows}', encoding="utf-8")
+    assert roster.stat().st_size > 131072  # csv's own limit for one cell
+    code, problems = roster_problems(cli, project, roster)
+    assert code == 2 and len(problems) == 1 and "runs on into the rows after it" in problems[0]
