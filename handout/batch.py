@@ -631,8 +631,9 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
         if progress:
             progress(result, len(results), total)
     journal_file = journal_path(out, request.shard)
+    stopping = threading.Event()  # --fail-fast: nothing more is started, what is being built is still recorded
     with journal_file.open("a", encoding="utf-8") as journal:
-        for result in _execute(request, pending, plan_):
+        for result in _execute(request, pending, plan_, stopping.is_set):
             results.append(result)
             if result.status == "built":
                 journal.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
@@ -640,7 +641,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
             if progress:
                 progress(result, len(results), total)
             if request.fail_fast and result.status == "failed":
-                break
+                stopping.set()
     results, unreadable = _one_failure_per_clinic(results)
     unreadable |= set(plan_.failing_clinics)
     reached = {result.job for result in results}
@@ -669,7 +670,10 @@ def _one_failure_per_clinic(results: list[Result]) -> tuple[list[Result], set[st
     return kept + failures, set(unreadable)
 
 
-def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> Iterator[Result]:
+def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], plan_: Plan,
+             stop: Callable[[], bool]) -> Iterator[Result]:  # fmt: skip
+    """The results of the pending jobs as they finish. Once ``stop()`` says so, no more groups are started;
+    the groups being built finish, and their results still come (their PDFs are written)."""
     global _inherited
     setup = _WorkerSetup(request.content, request.clinics, request.out)
     workers = request.jobs or os.cpu_count() or 1
@@ -679,6 +683,8 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
         worker = _Worker(setup, plan_)
         try:
             for group in _groups(_in_drawing_order(pending, plan_), GROUP_SIZE):
+                if stop():
+                    return
                 yield from worker.build_group(group, request.fail_fast)
         finally:
             worker.commits.close()
@@ -693,7 +699,10 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
         while futures:
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for future in done:
-                yield from future.result()
+                if not future.cancelled():
+                    yield from future.result()
+            if stop():  # those not started yet are given up; those running are still waited for
+                futures = {future for future in futures if not future.cancel()}
     finally:
         for future in futures:
             future.cancel()

@@ -835,3 +835,24 @@ def test_a_roster_id_whose_case_changes_does_not_ask_to_delete_what_may_be_its_n
     renamed = batch(cli, project, out, "--clinics", roster, "--layouts", "standard")
     assert renamed.exit_code == 0 and "no longer in the matrix" not in renamed.stderr, renamed.output
     assert [str(r["path"]) for r in manifest(out)] == ["Costa/en/muscle-calcification-standard.pdf"]
+
+
+def test_a_fail_fast_run_over_several_workers_records_every_pdf_it_wrote(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """Workers still building when the first failure comes finish their group: what they wrote is in the
+    manifest, with its own hash, not the row of the PDF it replaced."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard").exit_code == 0
+    rows = manifest(out)
+    blocked = out / str(rows[len(rows) // 2]["path"])
+    blocked.unlink()
+    blocked.mkdir()  # this one cannot be written
+    for clinic in (project.parent / "clinics").glob("*.yaml"):  # every handout changes
+        clinic.write_text(re.sub(r"(?m)^phone: (.*)(\d)", r"phone: \g<1>9", clinic.read_text(encoding="utf-8")))
+    result = batch(cli, project, out, "--layouts", "standard", "--fail-fast")
+    assert result.exit_code == 1, result.output
+    for row in manifest(out):
+        if row["status"] != "failed":
+            path = out / str(row["path"])
+            assert row["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), row["path"]
