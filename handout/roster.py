@@ -146,7 +146,11 @@ class CsvClinics(_SchemaChecked):
             raise InputError([Problem(self.path, 1, 1, "not UTF-8 text: export the CSV as UTF-8")]) from None
         separator = _separator(text)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)  # a quoted cell may hold line breaks
-        header = [name.strip() for name in next(reader, [])]
+        try:
+            header = [name.strip() for name in next(reader, [])]
+        except csv.Error:
+            unreadable = Problem(self.path, 1, 1, "the first line cannot be read as CSV: check its quotes")
+            raise InputError([unreadable]) from None
         columns: dict[str, int] = {}
         for number, name in enumerate(header, 1):
             if name in COLUMNS:
@@ -163,7 +167,7 @@ class CsvClinics(_SchemaChecked):
         id_column = columns["id"]
         lines = io.StringIO(text, newline="").readlines()
         for line, cells, broken in _rows_of(lines, reader.line_num + 1, separator, len(header)):
-            if not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
+            if not broken and not any(cell.strip() for cell in cells):  # a spreadsheet's empty row: commas alone
                 continue
             if broken or len(cells) != len(header):  # its clinic, if the id can still be read, fails on its own
                 named = cells[id_column - 1].strip() if len(cells) >= id_column else ""
@@ -173,7 +177,8 @@ class CsvClinics(_SchemaChecked):
                 if CLINIC_ID.fullmatch(named) and named not in rows and named not in taken:
                     readable[line] = named
                     taken.add(named)  # a later row with this id is a repeat, not the clinic
-                what = ("a quote in this row runs on into the rows after it: check its quotes" if broken else
+                what = ("a quote in this row runs on into the rows after it, or a cell is far too long: check "
+                        "its quotes" if broken else
                         f"this row has {len(cells)} cells and the header {len(header)}: check its "
                         f"{SEPARATORS[separator]} and quotes")  # fmt: skip
                 row_problems.append(Problem(self.path, line, 1, what))
@@ -304,7 +309,7 @@ def _rows_of(lines: list[str], first: int, separator: str, width: int) -> Iterat
             except csv.Error:
                 broken = True
             if broken:
-                yield row_start, next(csv.reader([lines[row_start - 1]], delimiter=separator), []), True
+                yield row_start, _cells_of_line(lines[row_start - 1], separator), True
                 start = row_start + 1
                 break
             yield row_start, cells, False
@@ -313,7 +318,14 @@ def _rows_of(lines: list[str], first: int, separator: str, width: int) -> Iterat
 
 def _takes_in_rows(continued: list[str], separator: str, width: int) -> bool:
     """Whether lines a quoted cell ran over include one that is a whole row of the roster by itself."""
-    return any(len(next(csv.reader([line], delimiter=separator), [])) == width for line in continued)
+    return any(len(_cells_of_line(line, separator)) == width for line in continued)
+
+
+def _cells_of_line(line: str, separator: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:  # a cell longer than csv allows: no cells it can tell
+        return []
 
 
 def clinic_source(project: Project, clinics: Path | None) -> ClinicSource:
@@ -358,7 +370,10 @@ def _separator(text: str) -> str:
     """The separator with which the first line names the most of the roster's columns; a comma if none does."""
 
     def named(separator: str) -> int:
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [])
+        try:
+            header = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [])
+        except csv.Error:  # read this way, a quote runs on past what csv allows: not this separator
+            return -1
         return len({name.strip() for name in header} & set(COLUMNS))
 
     return max(SEPARATORS, key=named)  # the first of equals: a comma

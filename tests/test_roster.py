@@ -195,3 +195,14 @@ def test_a_huge_cell_from_an_unclosed_quote_is_a_message_not_a_crash(
     assert roster.stat().st_size > 131072  # csv's own limit for one cell
     code, problems = roster_problems(cli, project, roster)
     assert code == 2 and len(problems) == 1 and "runs on into the rows after it" in problems[0]
+
+
+def test_a_cell_or_header_too_long_for_csv_is_a_message(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "clinics.csv"
+    roster.write_text(f"{HEADER}\nok,OK,#123456,1 Main,(555) 555-0100,en\nbig,{'y' * 200_000},#1,1 Main,(555) 1,en\n")
+    code, problems = roster_problems(cli, project, roster)
+    assert code == 2 and len(problems) == 1 and problems[0].startswith(f"{roster}:3:1: ")
+    assert listed_clinics(cli, project, roster) == ["ok"]
+    roster.write_text('id,"name' + "x" * 200_000 + "\n")
+    listed = cli("list", "--content", project, "--clinics", roster)
+    assert listed.exit_code == 2 and "Traceback" not in listed.output and f"{roster}:1:1: " in listed.stderr
