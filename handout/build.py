@@ -100,7 +100,7 @@ def _structure_warnings(handout: Handout) -> list[str]:
     if translation is None or source is None:
         return []
     key = (id(source), id(handout.document), translation.from_language)
-    if key not in _structure_kept or _structure_kept[key][0] is not handout.document:
+    if key not in _structure_kept:
         differences = structure_differences(source, handout.document, translation.from_language)
         messages = [d.message for d in differences if d.severity == "error"]
         if len(_structure_kept) >= 64:  # a batch asks again for every clinic: the answer is the same

@@ -56,9 +56,7 @@ class Project:
         """A roster's ids in its rows' order; clinic files' ids written in lower case first: of two ids
         differing only in case, the later one here is the one refused (see misnamed_clinics), whatever
         the files' ages, so that editing a clinic never hands its folder to the other."""
-        if self.has_roster:
-            return self.clinic_ids()
-        return sorted(self.clinic_ids(), key=lambda clinic_id: (clinic_id != clinic_id.lower(), clinic_id))
+        return self.clinic_ids() if self.has_roster else _by_precedence(self.clinic_ids())
 
     def layout_names(self) -> list[str]:
         return _ids_in(self.layouts_dir)
@@ -78,6 +76,10 @@ def check_clinics_path(path: Path) -> None:
 
 
 CLINIC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _by_precedence(ids: list[str]) -> list[str]:
+    return sorted(ids, key=lambda clinic_id: (clinic_id != clinic_id.lower(), clinic_id))
 
 
 def misnamed_clinics(ids: list[str]) -> dict[str, str]:
@@ -170,15 +172,17 @@ def load_content(path: Path) -> LoadedContent:
     return LoadedContent(validate(source, Content), source)
 
 
-def load_clinic(project: Project, clinic_id: str) -> LoadedClinic:
+def load_clinic(project: Project, clinic_id: str, known: list[str] | None = None) -> LoadedClinic:
+    """The clinic ``clinic_id`` with its logo; ``known`` is the clinic ids when the caller has them already
+    (a batch loads thousands of clinics, and need not list the folder for each)."""
     if project.has_roster:
         roster = _roster(project)
         _check_known(clinic_id, "clinic", project.clinics_dir, roster.ids())
         return roster.load(clinic_id)
-    known = project.clinic_ids()
+    known = known if known is not None else project.clinic_ids()
     path = _named_file(project.clinics_dir, clinic_id, "clinic", known)
     alike = [other for other in known if other.lower() == clinic_id.lower()]
-    misnamed = misnamed_clinics(project.clinic_ids_by_precedence() if len(alike) > 1 else [clinic_id]).get(clinic_id)
+    misnamed = misnamed_clinics(_by_precedence(alike)).get(clinic_id)
     if misnamed:
         raise InputError([Problem(path, 1, 1, misnamed)])
     source = load_yaml(path)

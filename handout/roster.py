@@ -106,6 +106,11 @@ class FolderClinics(_SchemaChecked):
         self.project = project
 
     def ids(self) -> list[str]:
+        return self._ids
+
+    @cached_property
+    def _ids(self) -> list[str]:
+        """The folder's clinics as a run planned them: listed once, not for every clinic loaded."""
         return self.project.clinic_ids_by_precedence()
 
     def _clinic_file(self, clinic_id: str) -> SourceFile:
@@ -119,7 +124,7 @@ class FolderClinics(_SchemaChecked):
 
     def load(self, clinic_id: str) -> LoadedClinic:
         """The clinic with its logo, read afresh: callers keep what they need."""
-        return load_clinic(self.project, clinic_id)
+        return load_clinic(self.project, clinic_id, self.ids())
 
     def fingerprint(self, clinic_id: str) -> str:
         folder = self.project.clinics_dir
