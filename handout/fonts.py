@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import mmap
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+import uharfbuzz
 from babel.core import get_global
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
 from handout.embedding import reuse_subsets
 from handout.errors import NotFoundError
@@ -120,7 +123,9 @@ def family_of(language: str) -> FamilyWeight:
 def _registered(name: str, files: FontFiles) -> FontFamily:
     family = FontFamily(name, *_font_files(files))
     for face, path in ((family.regular, family.regular_file), (family.bold, family.bold_file)):
-        font = TTFont(face, str(path))
+        font = _mapped_font(face, path)
+        if not _shaped(name):
+            del font.face.glyphToChar  # glyph -> characters: only shaping looks glyphs up (3-6 MB a CJK face)
         reuse_subsets(font)
         pdfmetrics.registerFont(font)
     # <b> inside a paragraph switches to the bold face; there is no italic in a handout.
@@ -131,6 +136,78 @@ def _registered(name: str, files: FontFiles) -> FontFamily:
     gc.collect()
     gc.freeze()
     return family
+
+
+def _shaped(family: str) -> bool:
+    table = script_table()
+    return any(style.shaping for style in table.scripts.values() if style.family == family)
+
+
+class _MappedFile:
+    """A font file that ReportLab reads as a memory map instead of a copy in the process's memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = str(path)
+
+    def read(self) -> mmap.mmap:
+        with open(self.name, "rb") as file:
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+class _Window:
+    """Part of a mapped file, sliced like the bytes ReportLab expects."""
+
+    def __init__(self, data: mmap.mmap, start: int) -> None:
+        self.data, self.start = data, start
+
+    def __getitem__(self, part: slice) -> bytes:
+        return self.data[self.start + part.start : self.start + part.stop]
+
+
+def _mapped_font(name: str, path: Path) -> TTFont:
+    """A TrueType font whose file is mapped, not read: of a CJK font's 5-10 MB only the pages of the
+    tables parsed and the glyphs printed are ever in memory, and the workers of a batch share them."""
+    font = TTFont(name, _MappedFile(path))
+    face: TTFontFace = font.face
+    read_table = face.get_table
+
+    def get_table(tag: str) -> bytes | _Window:
+        # ReportLab copies the whole glyf table to cut each subset out of it (9 MB for Chinese).
+        return _Window(face._ttf_data, face.get_table_pos(tag)[0]) if tag == "glyf" else read_table(tag)
+
+    face.get_table = get_table
+    _compact(face)
+    # ReportLab gives HarfBuzz the font's bytes; HarfBuzz maps the file itself. These are the
+    # attributes TTFont.hbFace sets on first use.
+    font.__dict__.update(
+        {
+            "__hbFace__": uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path))),
+            "_TTFont__hbUnis": {},
+            "_TTFont__hbPrivate": 0xE000,
+        }
+    )
+    return font
+
+
+class _Metrics:
+    """A face's (advance, left side bearing) per glyph, as ReportLab's list of pairs reads, in two arrays."""
+
+    def __init__(self, pairs: list[tuple[float, float]]) -> None:
+        self.advances = array("d", (pair[0] for pair in pairs))
+        self.bearings = array("d", (pair[1] for pair in pairs))
+
+    def __getitem__(self, glyph: int) -> tuple[float, float]:
+        return self.advances[glyph], self.bearings[glyph]
+
+    def __len__(self) -> int:
+        return len(self.advances)
+
+
+def _compact(face: TTFontFace) -> None:
+    """Keep the per-glyph tables ReportLab parsed as arrays: a CJK face has 20,000-30,000 glyphs,
+    each entry a Python object of its own in ReportLab's lists (3-5 MB a face)."""
+    face.hmetrics = _Metrics(face.hmetrics)
+    face.glyphPos = array("q", face.glyphPos)
 
 
 @cache
