@@ -54,9 +54,11 @@ def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
     translation = existing.translation if existing else None
     stale = translation is not None and translation.source_version != source.version()
     po = polib.POFile(wrapwidth=0)
-    po.metadata = _header(topic, language, source, translation, stale)
+    po.metadata = _header(topic, language, source, translation)
     if translation is not None and stale:
         po.header = _stale_note(translation, topic.source_language, source)
+    elif translation is not None and translation.reviewed:
+        po.header = _review_note(translation)
     for path, text in source.texts():
         msgstr = translated.get(path, "")
         flags = ["fuzzy"] if stale and msgstr else []
@@ -64,12 +66,9 @@ def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
     return str(po).encode("utf-8")
 
 
-def _header(
-    topic: Topic, language: str, source: Document, translation: Translation | None, stale: bool
-) -> dict[str, str]:
-    """The PO header. A stale translation's review was of text that is about to change: it is not carried over."""
-    reviewed = translation is not None and translation.reviewed and not stale
-    metadata = {
+def _header(topic: Topic, language: str, source: Document, translation: Translation | None) -> dict[str, str]:
+    """The PO header. ``X-Reviewed`` is always "no": whoever checks the file sets it (see _kept_review)."""
+    return {
         "Project-Id-Version": f"handout {topic.id}",
         "Language": language,
         "MIME-Version": "1.0",
@@ -79,11 +78,18 @@ def _header(
         "X-Source-Language": topic.source_language,
         "X-Source-Version": source.version(),
         "X-Translation-Method": translation.method if translation else "human",
-        "X-Reviewed": "yes" if reviewed else "no",
+        "X-Reviewed": "no",
     }
-    if reviewed and translation and translation.reviewed_by:
-        metadata["X-Reviewed-By"] = translation.reviewed_by
-    return metadata
+
+
+def _review_note(translation: Translation) -> str:
+    by = f" ({translation.reviewed_by})" if translation.reviewed_by else ""
+    return (
+        f"content.yaml records this translation as checked by a qualified translator{by}.\n"
+        "Imported unchanged, it stays checked. If any entry is changed, that check does not cover it:\n"
+        "it is imported as not checked unless whoever checks the changed file sets X-Reviewed to yes\n"
+        "(and X-Reviewed-By to their name)."
+    )
 
 
 def _stale_note(translation: Translation, source_language: str, source: Document) -> str:
@@ -125,6 +131,7 @@ def import_po(content_path: Path, po_path: Path) -> Imported:
                                   f"language of '{topic_id}': set the Language header to the language this file "
                                   "translates")])  # fmt: skip
     document = _document_from(po, po_path, topic.documents[topic.source_language], header)
+    document = _kept_review(document, topic.documents.get(language))
     _write_document(content, topic_id, language, document, po_path)
     return Imported(topic_id, language, content_path)
 
@@ -212,6 +219,20 @@ def _document_from(po: polib.POFile, po_path: Path, source: Document, header: di
     data["translation"] = translation
     located = SourceFile(po_path, data, {path: Position(line, 1) for path, line in positions.items()})
     return validate(located, Document)
+
+
+def _kept_review(document: Document, existing: Document | None) -> Document:
+    """A reviewed translation imported with the same texts, from the same source, stays reviewed. A changed one
+    is reviewed only if its file says so: an export never does, so an edit cannot carry an old review over."""
+    new = document.translation
+    assert new is not None, "an imported document is a translation"
+    old = existing.translation if existing else None
+    if existing is None or old is None or new.reviewed or not old.reviewed or old.source_version != new.source_version:
+        return document
+    if dict(existing.texts()) != dict(document.texts()):
+        return document
+    kept = new.model_copy(update={"reviewed": True, "reviewed_by": old.reviewed_by})
+    return document.model_copy(update={"translation": kept})
 
 
 def _fuzzy_message(place: str, text: str) -> str:

@@ -12,6 +12,7 @@ from conftest import Run
 
 from handout.loading import MAX_FILE_BYTES
 from handout.resolve import load_content
+from handout.schema import Translation
 
 TOPIC = "muscle-calcification"
 
@@ -209,6 +210,54 @@ def test_a_stale_translation_a_translator_has_checked_is_imported_as_current(cli
     place = next(path for path, text in topic.documents["en"].texts() if "without treatment" in text)
     assert dict(vi.texts())[place] == "Hầu hết mọi người khỏi bệnh mà không cần điều trị."
     assert "vi" not in stale_languages(cli, project)
+
+
+def mark_vi_reviewed(project: Path) -> None:
+    text = project.read_text(encoding="utf-8")
+    vi = text.index("\n      vi:\n")
+    text = text[:vi] + text[vi:].replace("reviewed: false", "reviewed: true\n          reviewed_by: Lan Tran", 1)
+    project.write_text(text, encoding="utf-8")
+
+
+def vi_translation(project: Path) -> Translation:
+    translation = load_content(project).content.topics[0].documents["vi"].translation
+    assert translation is not None
+    return translation
+
+
+def test_a_reviewed_translation_imported_unchanged_stays_reviewed(cli: Callable[..., Run], project: Path,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    mark_vi_reviewed(project)
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    assert po.metadata["X-Reviewed"] == "no" and "Lan Tran" in po.header  # whoever checks the file sets it
+
+    assert cli("import-po", tmp_path / "vi.po", "--content", project).exit_code == 0
+    assert vi_translation(project).reviewed and vi_translation(project).reviewed_by == "Lan Tran"
+
+
+def test_a_reviewed_translation_edited_is_imported_as_not_reviewed(cli: Callable[..., Run], project: Path,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    mark_vi_reviewed(project)
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    po[3].msgstr += " Gọi bác sĩ."
+    po.save(str(tmp_path / "vi.po"))
+
+    assert cli("import-po", tmp_path / "vi.po", "--content", project).exit_code == 0
+    assert not vi_translation(project).reviewed and vi_translation(project).reviewed_by is None
+    findings = json.loads(cli("check", "--content", project, "--format", "json", "--require-reviewed").stdout)
+    assert any(f["language"] == "vi" and "not yet checked by a qualified translator" in f["message"] for f in findings)
+
+
+def test_an_edited_translation_is_reviewed_when_its_checker_says_so(cli: Callable[..., Run], project: Path,
+                                                                    tmp_path: Path) -> None:  # fmt: skip
+    mark_vi_reviewed(project)
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    po[3].msgstr += " Gọi bác sĩ."
+    po.metadata["X-Reviewed"], po.metadata["X-Reviewed-By"] = "yes", "Minh Pham"
+    po.save(str(tmp_path / "vi.po"))
+
+    assert cli("import-po", tmp_path / "vi.po", "--content", project).exit_code == 0
+    assert vi_translation(project).reviewed and vi_translation(project).reviewed_by == "Minh Pham"
 
 
 def test_a_current_translation_is_exported_without_fuzzy_entries(cli: Callable[..., Run], project: Path,
