@@ -33,7 +33,7 @@ from handout.resolve import (
     unprintable,
 )
 from handout.schema import Topic
-from handout.structure import Severity, structure_differences
+from handout.structure import Severity, emergency_box_differences, structure_differences
 
 T = TypeVar("T")
 REVIEW_WARNING_DAYS = 60
@@ -312,6 +312,8 @@ def _layout(content: LoadedContent, topic: Topic, clinics: list[LoadedClinic],
     """The one-page fit for every language with the clinics that offer it (or the first clinic)."""
     fits: dict[tuple[object, ...], tuple[float, str] | HandoutError] = {}
     for language in topic.documents:
+        if emergency_box_differences(topic, language):
+            continue  # not printed, so not fitted: the translation check says why
         offering = [c for c in clinics if language in c.clinic.languages] or clinics[:1]
         for clinic in offering:
             for layout in layouts:

@@ -22,6 +22,7 @@ from handout.loading import SourceFile, load_yaml, validate
 from handout.locales import Labels, babel_locale, labels_for
 from handout.logos import Logo, LogoProblem, read_logo
 from handout.schema import Clinic, Content, Document, Layout, Topic
+from handout.structure import emergency_box_differences
 
 if TYPE_CHECKING:
     from handout.roster import ClinicSource
@@ -288,6 +289,7 @@ def assemble(
         values=placeholder_values(clinic.clinic),
     )
     check_glyphs(handout, content)
+    check_emergency_box(handout, content)
     return handout
 
 
@@ -297,6 +299,20 @@ def placeholder_values(clinic: Clinic) -> dict[str, str]:
         "clinic_phone": clinic.phone,
         "emergency_number": clinic.emergency_number,
     }
+
+
+def check_emergency_box(handout: Handout, content: LoadedContent) -> None:
+    """A translation is not printed without the emergency box its source has: it tells the patient when to
+    call for help."""
+    differences = emergency_box_differences(handout.topic, handout.language)
+    where = content.path_of(handout.topic, handout.language)
+    problems = [
+        content.source.problem((*where, *difference.path), f"topic '{handout.topic.id}' in '{handout.language}' "
+                               f"is not printed without its emergency box: {difference.message}")
+        for difference in differences
+    ]  # fmt: skip
+    if problems:
+        raise InputError(problems)
 
 
 def check_glyphs(handout: Handout, content: LoadedContent) -> None:

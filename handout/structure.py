@@ -2,8 +2,9 @@
 
 A translation must say what its source says, section by section: a missing section (above all
 the warning section, the emergency box), a section of another kind, or a list with an item left
-out is an error; ``check`` reports each difference with its line, and ``build`` and ``batch``
-warn when they print such a translation.
+out is an error; ``check`` reports each difference with its line. ``build`` and ``batch`` refuse
+a translation whose emergency box is missing or is no longer a warning box (the patient would not
+be told when to call for help), and warn when they print one with the other differences.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from handout.schema import Document, Section
+from handout.schema import Document, Section, Topic
 
 Severity = Literal["error", "warning", "info"]
 
@@ -30,6 +31,22 @@ class Difference:
     severity: Severity
     path: tuple[str | int, ...]
     message: str
+    emergency_box: bool = False  # the difference leaves a warning section (the emergency box) out
+
+
+def emergency_box_differences(topic: Topic, language: str) -> list[Difference]:
+    """How the document in ``language`` leaves out an emergency box of the text it was translated from:
+    nothing when it has as many."""
+    translated = topic.documents[language]
+    translation = translated.translation
+    source = topic.documents.get(translation.from_language) if translation else None
+    if translation is None or source is None or _warning_count(translated) >= _warning_count(source):
+        return []
+    return [d for d in structure_differences(source, translated, translation.from_language) if d.emergency_box]
+
+
+def _warning_count(document: Document) -> int:
+    return sum(section.kind == "warning" for section in document.sections)
 
 
 def structure_differences(source: Document, translated: Document, source_language: str) -> Iterator[Difference]:
@@ -71,7 +88,8 @@ def _missing_section(index: int, section: Section, before: int, translated: list
     what = {"warning": "the warning section (the emergency box)", "highlight": "the highlighted section"}
     place = f"after section {before + 1} ('{translated[before].heading}')" if before >= 0 else "first"
     return Difference("error", (), f"{what.get(section.kind, 'the section')} '{section.heading}' (section "
-                      f"{index + 1} of {theirs}) is missing: translate it and put it {place}")  # fmt: skip
+                      f"{index + 1} of {theirs}) is missing: translate it and put it {place}",
+                      emergency_box=section.kind == "warning")  # fmt: skip
 
 
 def _compared_sections(mine: int, section: Section, its: int, source: Section, theirs: str) -> Iterator[Difference]:
@@ -80,7 +98,8 @@ def _compared_sections(mine: int, section: Section, its: int, source: Section, t
     counterpart = f"section {its + 1} of {theirs} ('{source.heading}')"
     if section.kind != source.kind:
         yield Difference("error", where, f"{named} is a '{section.kind}' section and {counterpart} a '{source.kind}' "
-                         f"section: set kind: {source.kind}, or check the order of the sections")  # fmt: skip
+                         f"section: set kind: {source.kind}, or check the order of the sections",
+                         emergency_box=source.kind == "warning")  # fmt: skip
     boxed = {section.kind, source.kind} != {"normal"}
     counted: list[tuple[str, Severity]] = [("bullets", "error"), ("paragraphs", "error" if boxed else "warning")]
     for part, severity in counted:

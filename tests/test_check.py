@@ -353,6 +353,9 @@ def test_a_translation_without_the_warning_section_is_an_error(cli: Callable[...
     assert missing["severity"] == "error" and missing["line"] == line_of(project, "      es:")
     assert "When do I need help right away?" in str(missing["message"])
     assert "warning" in str(missing["message"]) and "¿Cuándo llamar a la clínica?" in str(missing["message"])
+    _, every = findings(cli, project)
+    # Build refuses to print it, so it is not also fitted with every clinic and layout, each saying the same.
+    assert [f["check"] for f in every if "When do I need help right away?" in str(f["message"])] == ["translation"]
 
 
 def test_a_translation_without_an_ordinary_section_names_it(cli: Callable[..., Run], project: Path) -> None:

@@ -1,4 +1,4 @@
-"""A translation's structure against its source: what check reports and what build and batch warn about."""
+"""A translation's structure against its source: what check reports, what build and batch refuse or warn about."""
 
 from __future__ import annotations
 
@@ -26,20 +26,70 @@ def test_whichever_section_a_translation_lacks_is_the_one_named(language: str) -
         assert f"'{section.heading}' (section {index + 1} of the 'en' text) is missing" in differences[0].message
 
 
-def test_build_warns_when_it_prints_a_translation_that_lacks_its_emergency_box(
-    cli: Callable[..., Run], project: Path, tmp_path: Path
-) -> None:
+def without_the_spanish_emergency_box(project: Path) -> None:
     text = project.read_text(encoding="utf-8")
     start = text.index("\n      es:\n")
     warning = text.index("kind: warning", start)
     section_start = text.rindex("\n          - heading:", start, warning)
     section_end = warning + re.search(r"\n {0,10}\S", text[warning:]).start()  # type: ignore[union-attr]
     project.write_text(text[:section_start] + text[section_end:], encoding="utf-8")
+
+
+def spanish_document_line(project: Path) -> int:
+    """The line of the key 'es:' that starts the Spanish document."""
+    text = project.read_text(encoding="utf-8")
+    return text[: text.index("\n      es:\n")].count("\n") + 2
+
+
+def test_a_translation_that_lacks_its_emergency_box_is_not_printed(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """The emergency box tells the patient when to call for help: build refuses, batch fails those handouts."""
+    without_the_spanish_emergency_box(project)
     output = tmp_path / "es.pdf"
     result = cli(*build_args("muscle-calcification", "es", "costa-azul", output, content=project))
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert f"{project}:{spanish_document_line(project)}:" in result.stderr
+    assert "is not printed without its emergency box" in result.stderr
+    assert "the warning section (the emergency box)" in result.stderr and "is missing: translate it" in result.stderr
+    assert not output.exists()
+    english = cli(*build_args("muscle-calcification", "en", "costa-azul", tmp_path / "en.pdf", content=project))
+    assert english.exit_code == 0 and "translated from" not in english.stderr
+    out = tmp_path / "out"
+    batch = cli("batch", "--content", project, "--out", out, "--langs", "en,es", "--layouts", "standard")
+    assert batch.exit_code == 1, batch.output
+    rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {(row["language"], row["status"]) for row in rows} == {("en", "built"), ("es", "failed")}
+    assert all("emergency box" in row["error"] for row in rows if row["language"] == "es")
+    assert not list(out.glob("*/es/*.pdf"))
+
+
+def test_an_emergency_box_made_an_ordinary_section_is_not_printed(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    text = project.read_text(encoding="utf-8")
+    start = text.index("\n      es:\n")
+    warning = text.index("kind: warning", start)
+    project.write_text(text[:warning] + "kind: normal" + text[warning + len("kind: warning") :], encoding="utf-8")
+    line = project.read_text(encoding="utf-8")[:warning].count("\n")  # the line of the section's first key
+    result = cli(*build_args("muscle-calcification", "es", "costa-azul", tmp_path / "es.pdf", content=project))
+    assert result.exit_code == 2, result.output
+    assert "is not printed without its emergency box" in result.stderr
+    assert "is a 'normal' section and section" in result.stderr and "a 'warning' section" in result.stderr
+    assert re.search(rf"{re.escape(str(project))}:{line}:", result.stderr), (line, result.stderr)
+
+
+def test_build_and_batch_warn_when_they_print_a_translation_that_lacks_a_bullet(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    text = project.read_text(encoding="utf-8")
+    start = text.index("\n      es:\n")
+    bullets = text.index("bullets:\n", start) + len("bullets:\n")
+    first_bullet_end = text.index("\n", bullets) + 1
+    project.write_text(text[:bullets] + text[first_bullet_end:], encoding="utf-8")
+    result = cli(*build_args("muscle-calcification", "es", "costa-azul", tmp_path / "es.pdf", content=project))
     assert result.exit_code == 0, result.output
-    assert "differs from the 'en' text it was translated from" in result.stderr
-    assert "the warning section (the emergency box)" in result.stderr
+    assert "differs from the 'en' text it was translated from" in result.stderr and "bullets" in result.stderr
     english = cli(*build_args("muscle-calcification", "en", "costa-azul", tmp_path / "en.pdf", content=project))
     assert "translated from" not in english.stderr
     out = tmp_path / "out"
