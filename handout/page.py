@@ -23,6 +23,7 @@ from reportlab.platypus import Flowable
 from handout.colours import Palette, palette_for
 from handout.fonts import Script
 from handout.resolve import Handout
+from handout.schema import SMALLEST_PRINT
 from handout.text import TextSetter, natural_width, plain_run
 
 PAGE_SIZES = {"letter": letter, "a4": A4}
@@ -32,7 +33,7 @@ QR_SIZE = 50.0
 QR_LABEL_WIDTH = 60.0
 MAX_LOGO_HEIGHT = 72.0
 MIN_NAME_SIZE = 10.0  # the clinic's name is not printed smaller while the address can make room
-SMALLEST_TEXT = 7.0  # nothing in the header is printed smaller: a longer name or health system does not fit
+SMALLEST_TEXT = SMALLEST_PRINT  # nothing in the header is printed smaller: a longer name or health system does not fit
 SEPARATOR = " \u00b7 "
 
 

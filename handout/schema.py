@@ -245,15 +245,37 @@ class Margins(Strict):
     left: float = Field(ge=0, le=144)
 
 
+SMALLEST_BODY = 12.0  # points: health-literacy guidance for patient materials (large print: 18 or more)
+SMALLEST_PRINT = 7.0  # points: the header and footer, which a patient reads for the clinic's phone number
+
+
+def _readable_body(size: float) -> float:
+    if size < SMALLEST_BODY:
+        raise ValueError(f"body text smaller than {SMALLEST_BODY:g} pt is too small for many patients to read: set "
+                         f"it to {SMALLEST_BODY:g} or more, and shorten the text if it then does not fit")  # fmt: skip
+    return size
+
+
+def _readable_print(size: float) -> float:
+    if size < SMALLEST_PRINT:
+        raise ValueError(f"text smaller than {SMALLEST_PRINT:g} pt is too small to read: set it to "
+                         f"{SMALLEST_PRINT:g} or more")  # fmt: skip
+    return size
+
+
+BodySize = Annotated[float, Field(le=48, json_schema_extra={"minimum": SMALLEST_BODY}), AfterValidator(_readable_body)]
+PrintSize = Annotated[float, Field(json_schema_extra={"minimum": SMALLEST_PRINT}), AfterValidator(_readable_print)]
+
+
 class TypeScale(Strict):
-    body_max: float = Field(ge=6, le=48, description="Largest body size tried, in points")
-    body_min: float = Field(ge=6, le=48, description="Smallest body size allowed, in points")
+    body_max: BodySize = Field(description="Largest body size tried, in points")
+    body_min: BodySize = Field(description="Smallest body size allowed, in points")
     step: float = Field(default=0.5, gt=0, le=4)
     leading: float = Field(default=1.3, ge=1.0, le=2.0, description="Line height as a multiple of the size")
     title: float = Field(default=1.8, ge=1, le=4, description="Title size as a multiple of the body size")
     heading: float = Field(default=1.15, ge=1, le=3)
-    footer: float = Field(default=8.5, ge=6, le=24, description="Footer size in points")
-    header: float = Field(default=12, ge=6, le=36, description="Header (clinic name) size in points")
+    footer: PrintSize = Field(default=8.5, le=24, description="Footer size in points")
+    header: PrintSize = Field(default=12, le=36, description="Header (clinic name) size in points")
 
     @model_validator(mode="after")
     def _min_below_max(self) -> TypeScale:

@@ -163,6 +163,20 @@ CASES = [
         ["body_min must not be larger than body_max"],
     ),
     Case(
+        "layout body text too small for patients",
+        "layouts/standard.yaml",
+        "  body_min: 12",
+        "  body_min: 9",
+        ["body text smaller than 12 pt is too small for many patients to read"],
+    ),
+    Case(
+        "layout footer too small to read",
+        "layouts/standard.yaml",
+        "  footer: 8",
+        "  footer: 6",
+        ["text smaller than 7 pt is too small to read: set it to 7 or more"],
+    ),
+    Case(
         "unknown language code",
         "content.yaml",
         "      es:\n",
