@@ -1,7 +1,7 @@
 """Find and validate what one handout needs: topic, language, clinic brand, layout, fonts and labels.
 
 Clinics (``clinics/<id>.yaml``, assets in ``clinics/<id>/``) and layouts
-(``layouts/<name>.yaml``) are data files found by name beside the content file.
+(``layouts/<name>.yaml``) are data files found by name beside the content file (``.yml`` too).
 All problems in all input files are collected and reported together.
 """
 
@@ -102,8 +102,22 @@ def misnamed_clinics(ids: list[str]) -> dict[str, str]:
     return problems
 
 
+DATA_SUFFIXES = (".yaml", ".yml")  # what a clinic or layout file may end in
+
+
 def _ids_in(folder: Path) -> list[str]:
-    return sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted({path.stem for path in folder.iterdir() if path.suffix in DATA_SUFFIXES and path.is_file()})
+
+
+def data_file(folder: Path, name: str) -> Path:
+    """The file of clinic or layout ``name``: ``<name>.yaml`` or ``<name>.yml``, and not both."""
+    found = [folder / f"{name}{suffix}" for suffix in DATA_SUFFIXES if (folder / f"{name}{suffix}").is_file()]
+    if len(found) > 1:
+        raise InputError([Problem(found[1], 1, 1, f"{found[0].name} and {found[1].name} both define '{name}': "
+                                  "keep one and delete the other")])  # fmt: skip
+    return found[0] if found else folder / f"{name}{DATA_SUFFIXES[0]}"
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,7 @@ def load_layout(project: Project, name: str) -> LoadedLayout:
 
 def _named_file(folder: Path, name: str, what: str, known: list[str]) -> Path:
     _check_known(name, what, folder, known)
-    return folder / f"{name}.yaml"
+    return data_file(folder, name)
 
 
 def _check_known(name: str, what: str, where: Path, known: list[str]) -> None:

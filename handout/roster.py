@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from handout.errors import InputError, Problem
 from handout.loading import MAX_FILE_BYTES, Position, SourceFile, load_yaml, validate
 from handout.logos import LogoProblem, read_logo
-from handout.resolve import CLINIC_ID, LoadedClinic, Project, load_clinic, misnamed_clinics
+from handout.resolve import CLINIC_ID, DATA_SUFFIXES, LoadedClinic, Project, data_file, load_clinic, misnamed_clinics
 from handout.schema import Clinic
 
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
@@ -114,13 +114,15 @@ class FolderClinics(_SchemaChecked):
         return self.project.clinic_ids_by_precedence()
 
     def _clinic_file(self, clinic_id: str) -> SourceFile:
-        return load_yaml(self.project.clinics_dir / f"{clinic_id}.yaml")
+        return load_yaml(data_file(self.project.clinics_dir, clinic_id))
 
     def row_problems(self) -> list[Problem]:
         return []
 
     def where(self, clinic_id: str) -> Problem:
-        return Problem(self.project.clinics_dir / f"{clinic_id}.yaml", 1, 1, "")
+        folder = self.project.clinics_dir
+        named = [folder / f"{clinic_id}{suffix}" for suffix in DATA_SUFFIXES]
+        return Problem(next((path for path in named if path.is_file()), named[0]), 1, 1, "")
 
     def load(self, clinic_id: str) -> LoadedClinic:
         """The clinic with its logo, read afresh: callers keep what they need."""
@@ -129,7 +131,7 @@ class FolderClinics(_SchemaChecked):
     def fingerprint(self, clinic_id: str) -> str:
         folder = self.project.clinics_dir
         assets = sorted(p for p in (folder / clinic_id).glob("**/*") if p.is_file())
-        return _hash((folder / f"{clinic_id}.yaml").read_bytes(), *(p.read_bytes() for p in assets))
+        return _hash(data_file(folder, clinic_id).read_bytes(), *(p.read_bytes() for p in assets))
 
 
 class CsvClinics(_SchemaChecked):

@@ -856,3 +856,36 @@ def test_a_fail_fast_run_over_several_workers_records_every_pdf_it_wrote(
         if row["status"] != "failed":
             path = out / str(row["path"])
             assert row["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), row["path"]
+
+
+def test_clinic_and_layout_files_may_end_in_yml(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+    folder = project.parent
+    (folder / "clinics/costa-azul.yaml").rename(folder / "clinics/costa-azul.yml")
+    (folder / "layouts/standard.yaml").rename(folder / "layouts/standard.yml")
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 0, result.output
+    assert "costa-azul/en/muscle-calcification-standard.pdf" in pdfs(out)
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").stdout.startswith("0 built")
+    clinic = folder / "clinics/costa-azul.yml"
+    text = clinic.read_text(encoding="utf-8")
+    clinic.write_text(re.sub(r"(?m)^phone: .*$", 'phone: "+1 555 0100"', text), encoding="utf-8")
+    again = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert again.exit_code == 0 and again.stdout.startswith("1 built"), again.output  # a change to it is seen
+
+
+def test_a_clinic_in_both_a_yaml_and_a_yml_file_fails_and_says_which(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    clinics = project.parent / "clinics"
+    shutil.copy(clinics / "costa-azul.yaml", clinics / "costa-azul.yml")
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 1, result.output
+    assert "costa-azul.yaml and costa-azul.yml both define 'costa-azul': keep one and delete the other" in result.stderr
+    assert {row["clinic"] for row in manifest(out) if row["status"] == "built"} == {
+        "okafor-community",
+        "riverside-family",
+    }
+    checked = cli("check", "--content", project)
+    assert checked.exit_code == 2 and f"{clinics / 'costa-azul.yml'}:1:1" in checked.stdout + checked.stderr
