@@ -300,13 +300,16 @@ class Page:
         size, script = self.layout.type.header, self.handout.script
         alignment = TA_LEFT if self.rtl else TA_RIGHT
         colour = self.palette.header_text
-        label = _block(self.handout.labels("Questions? Call"), script, "phone-label", fontSize=size * 0.85,
-                       leading=size, textColor=colour, alignment=alignment)  # fmt: skip
+        label_size = max(size * 0.85, SMALLEST_TEXT)
+        label = _block(self.handout.labels("Questions? Call"), script, "phone-label", fontSize=label_size,
+                       leading=max(size, label_size * 1.15), textColor=colour, alignment=alignment)  # fmt: skip
         room = self.layout.header_height - 2 * self._header_pad
         shrink = 1.0
         while True:
-            number = _block(self.clinic.phone, script, "phone", bold=True, data=True, fontSize=size * 1.35 * shrink,
-                            leading=size * 1.5 * shrink, textColor=colour, alignment=alignment)  # fmt: skip
+            number_size = max(size * 1.35 * shrink, SMALLEST_TEXT)
+            number = _block(self.clinic.phone, script, "phone", bold=True, data=True, fontSize=number_size,
+                            leading=max(size * 1.5 * shrink, SMALLEST_TEXT / 1.35 * 1.5), textColor=colour,
+                            alignment=alignment)  # fmt: skip
             blocks = [label, number]
             width = min(self.content_width / 3, max(natural_width(block) for block in blocks))
             # A long number wraps in the third of the width it may take: smaller, it keeps to the header.

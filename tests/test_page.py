@@ -164,3 +164,22 @@ def test_no_header_text_is_printed_smaller_than_7_points(cli: Callable[..., Run]
         visitor_text=lambda text, cm, tm, font, size: sizes.add(round(size * tm[0], 1)) if text.strip() else None
     )
     assert min(sizes) == SMALLEST_TEXT
+
+
+def test_a_layout_with_the_smallest_header_and_footer_prints_nothing_smaller_than_7_points(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """The phone label is printed smaller than the header size: it too stops at 7 points."""
+    layout = project.parent / "layouts" / "standard.yaml"
+    layout.write_text(layout.read_text(encoding="utf-8").replace("  header: 12", "  header: 7")
+                      .replace("  footer: 8", "  footer: 7"), encoding="utf-8")  # fmt: skip
+    output = tmp_path / "small.pdf"
+    result = cli(*build_args(TOPIC, "en", "riverside-family", output, content=project))
+    assert result.exit_code == 0, result.output
+    sizes: dict[str, float] = {}
+    PdfReader(output).pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: (
+            sizes.setdefault(text.strip(), round(size * tm[0], 2)) if text.strip() else None
+        )
+    )
+    assert min(sizes.values()) == SMALLEST_TEXT, sorted(sizes.items(), key=lambda item: item[1])[:5]
