@@ -281,15 +281,18 @@ def _installed(name: str) -> str:
 
 def _document_hash(content: LoadedContent, topic_id: str, language: str) -> str:
     """The document's text and what else its handout depends on: the topic's review and sources, and for
-    a translation the structure of the text it was translated from (a warning says when the two differ;
-    a change of wording there does not rebuild every translation)."""
+    a translation the structure of the text it was translated from (a warning says when the two differ)
+    and of the topic's source document (its emergency boxes must be there). A change of wording there
+    does not rebuild every translation."""
     topic = content.topic(topic_id)
     document = topic.documents.get(language)
     shared = topic.model_dump_json(exclude={"documents"})
     translation = document.translation if document else None
-    source = topic.documents.get(translation.from_language) if translation else None
-    return _digest(shared, document.model_dump_json() if document else "missing",
-                   repr(structure_of(source)) if source else "")  # fmt: skip
+    structures = []
+    if translation is not None:
+        sources = [topic.documents.get(translation.from_language), topic.documents.get(topic.source_language)]
+        structures = [repr(structure_of(source)) for source in sources if source]
+    return _digest(shared, document.model_dump_json() if document else "missing", *structures)
 
 
 # ---------------------------------------------------------------- state

@@ -206,6 +206,7 @@ def _translation(content: LoadedContent, topic: Topic, language: str, require_re
     where = (*content.path_of(topic, language), "translation")
     finding = partial(_translation_finding, content, topic, language)
     source = topic.documents.get(translation.from_language)
+    box_reported = False
     if source is None:
         yield finding((*where, "from_language"), "error",
                       f"translated from '{translation.from_language}', but the topic has no "
@@ -218,8 +219,12 @@ def _translation(content: LoadedContent, topic: Topic, language: str, require_re
                           f"'{translation.from_language}' text, which is now {source.version()}: update the "
                           "translation (handout export-po) and set source_version")  # fmt: skip
         for difference in structure_differences(source, document, translation.from_language):
+            box_reported |= difference.emergency_box
             yield finding((*content.path_of(topic, language), *difference.path), difference.severity,
                           difference.message)  # fmt: skip
+    if not box_reported:  # translated from another translation, which lost the box too: build refuses it
+        for difference in emergency_box_differences(topic, language):
+            yield finding((*content.path_of(topic, language), *difference.path), "error", difference.message)
     if not translation.reviewed:
         yield finding((*where, "reviewed"), "error" if require_reviewed else "info",
                       f"{translation.method} translation not yet checked by a qualified translator")  # fmt: skip

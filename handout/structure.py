@@ -35,18 +35,17 @@ class Difference:
 
 
 def emergency_box_differences(topic: Topic, language: str) -> list[Difference]:
-    """How the document in ``language`` leaves out an emergency box of the text it was translated from:
-    nothing when it has as many."""
-    translated = topic.documents[language]
-    translation = translated.translation
-    source = topic.documents.get(translation.from_language) if translation else None
-    if translation is None or source is None or _warning_count(translated) >= _warning_count(source):
+    """How the document in ``language`` leaves out an emergency box of the topic's source document, or turns
+    one into another kind of section. Against the source itself, not the text it was translated from: a
+    translation made from another translation that lost its box must not lose it too."""
+    translated, source = topic.documents[language], topic.documents[topic.source_language]
+    if language == topic.source_language or _kinds(translated) == _kinds(source):
         return []
-    return [d for d in structure_differences(source, translated, translation.from_language) if d.emergency_box]
+    return [d for d in structure_differences(source, translated, topic.source_language) if d.emergency_box]
 
 
-def _warning_count(document: Document) -> int:
-    return sum(section.kind == "warning" for section in document.sections)
+def _kinds(document: Document) -> list[str]:
+    return [section.kind for section in document.sections]
 
 
 def structure_differences(source: Document, translated: Document, source_language: str) -> Iterator[Difference]:

@@ -26,9 +26,9 @@ def test_whichever_section_a_translation_lacks_is_the_one_named(language: str) -
         assert f"'{section.heading}' (section {index + 1} of the 'en' text) is missing" in differences[0].message
 
 
-def without_the_spanish_emergency_box(project: Path) -> None:
+def without_the_spanish_emergency_box(project: Path, language: str = "es") -> None:
     text = project.read_text(encoding="utf-8")
-    start = text.index("\n      es:\n")
+    start = text.index(f"\n      {language}:\n")
     warning = text.index("kind: warning", start)
     section_start = text.rindex("\n          - heading:", start, warning)
     section_end = warning + re.search(r"\n {0,10}\S", text[warning:]).start()  # type: ignore[union-attr]
@@ -99,3 +99,40 @@ def test_build_and_batch_warn_when_they_print_a_translation_that_lacks_a_bullet(
     assert len(said) == 1 and said[0].startswith("warning: ") and "(3 handouts, e.g. " in said[0]
     rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {row["language"] for row in rows if any("differs from" in w for w in row["warnings"])} == {"es"}
+
+
+def test_a_translation_of_a_translation_that_lost_its_emergency_box_is_not_printed_either(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """Portuguese made from the Spanish text, which lost its box, and lost it too: compared with the English
+    source, not only with the Spanish text it matches."""
+    without_the_spanish_emergency_box(project, "es")
+    without_the_spanish_emergency_box(project, "pt")
+    text = project.read_text(encoding="utf-8")
+    pt = text.index("\n      pt:\n")
+    project.write_text(text[:pt] + text[pt:].replace("from_language: en", "from_language: es", 1), encoding="utf-8")
+    result = cli(*build_args("muscle-calcification", "pt", "costa-azul", tmp_path / "pt.pdf", content=project))
+    assert result.exit_code == 2 and "is not printed without its emergency box" in result.stderr, result.output
+    assert "(section 9 of the 'en' text) is missing" in result.stderr
+    findings = json.loads(cli("check", "--content", project, "--format", "json").stdout)
+    boxes = [f for f in findings if "When do I need help right away?" in f["message"]]
+    assert {(f["language"], f["severity"], f["check"]) for f in boxes} == {("es", "error", "translation"),
+                                                                           ("pt", "error", "translation")}  # fmt: skip
+    assert len(boxes) == 2
+
+
+def test_an_emergency_box_swapped_with_another_section_is_not_printed(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """As many warning sections as the source, but the emergency box made a highlighted one and another
+    section made the warning: the box's text would not be in the box."""
+    text = project.read_text(encoding="utf-8")
+    start = text.index("\n      fr:\n")
+    warning = text.index("kind: warning", start)
+    text = text[:warning] + "kind: highlight" + text[warning + len("kind: warning") :]
+    first_heading = text.index("- heading:", start)
+    line_end = text.index("\n", first_heading)
+    indent = " " * (first_heading - text.rindex("\n", 0, first_heading) - 1 + 2)
+    project.write_text(text[:line_end] + f"\n{indent}kind: warning" + text[line_end:], encoding="utf-8")
+    result = cli(*build_args("muscle-calcification", "fr", "costa-azul", tmp_path / "fr.pdf", content=project))
+    assert result.exit_code == 2 and "is not printed without its emergency box" in result.stderr, result.output
