@@ -166,6 +166,8 @@ def import_po_command(po_file: Path, content: Path) -> None:
 
     imported = import_po(content, po_file)
     click.echo(f"{imported.content_path}: topic '{imported.topic}', language '{imported.language}' updated")
+    if imported.note:
+        click.echo(f"note: {imported.note}", err=True)
 
 
 def _list_option(value: str | None, option: str) -> list[str] | None:

@@ -66,8 +66,13 @@ def export_po(content: LoadedContent, topic_id: str, language: str) -> bytes:
     return str(po).encode("utf-8")
 
 
+# Files exported before this header existed copied a translation's review into X-Reviewed: in them,
+# "yes" may be the earlier review of text that was edited since.
+EXPORT_FORMAT = "X-Handout-Export-Format"
+
+
 def _header(topic: Topic, language: str, source: Document, translation: Translation | None) -> dict[str, str]:
-    """The PO header. ``X-Reviewed`` is always "no": whoever checks the file sets it (see _kept_review)."""
+    """The PO header. ``X-Reviewed`` is always "no": whoever checks the file sets it (see _reviewed)."""
     return {
         "Project-Id-Version": f"handout {topic.id}",
         "Language": language,
@@ -79,6 +84,7 @@ def _header(topic: Topic, language: str, source: Document, translation: Translat
         "X-Source-Version": source.version(),
         "X-Translation-Method": translation.method if translation else "human",
         "X-Reviewed": "no",
+        EXPORT_FORMAT: "2",
     }
 
 
@@ -107,6 +113,7 @@ class Imported:
     topic: str
     language: str
     content_path: Path
+    note: str = ""  # what the user should know about the import, such as a review not recorded
 
 
 def import_po(content_path: Path, po_path: Path) -> Imported:
@@ -131,9 +138,9 @@ def import_po(content_path: Path, po_path: Path) -> Imported:
                                   f"language of '{topic_id}': set the Language header to the language this file "
                                   "translates")])  # fmt: skip
     document = _document_from(po, po_path, topic.documents[topic.source_language], header)
-    document = _kept_review(document, topic.documents.get(language))
+    document, note = _reviewed(document, topic.documents.get(language), EXPORT_FORMAT in header)
     _write_document(content, topic_id, language, document, po_path)
-    return Imported(topic_id, language, content_path)
+    return Imported(topic_id, language, content_path, note)
 
 
 _LANGUAGE_CODE: TypeAdapter[str] = TypeAdapter(Language)
@@ -221,18 +228,31 @@ def _document_from(po: polib.POFile, po_path: Path, source: Document, header: di
     return validate(located, Document)
 
 
-def _kept_review(document: Document, existing: Document | None) -> Document:
-    """A reviewed translation imported with the same texts, from the same source, stays reviewed. A changed one
-    is reviewed only if its file says so: an export never does, so an edit cannot carry an old review over."""
+def _reviewed(document: Document, existing: Document | None, current_format: bool) -> tuple[Document, str]:
+    """The imported translation's review. Imported with the same texts from the same source, a reviewed
+    translation stays reviewed. A changed one is reviewed only if its file says so, which an export never
+    does; in a file exported before that was so, "yes" is not believed (see EXPORT_FORMAT)."""
     new = document.translation
     assert new is not None, "an imported document is a translation"
     old = existing.translation if existing else None
-    if existing is None or old is None or new.reviewed or not old.reviewed or old.source_version != new.source_version:
-        return document
-    if dict(existing.texts()) != dict(document.texts()):
-        return document
-    kept = new.model_copy(update={"reviewed": True, "reviewed_by": old.reviewed_by})
-    return document.model_copy(update={"translation": kept})
+    unchanged = (existing is not None and old is not None and old.source_version == new.source_version
+                 and dict(existing.texts()) == dict(document.texts()))  # fmt: skip
+    if unchanged and old is not None and old.reviewed:
+        by = (new.reviewed_by if new.reviewed else None) or old.reviewed_by
+        return _with_review(document, True, by), ""
+    if new.reviewed and not unchanged and not current_format:
+        note = ("X-Reviewed says yes, but this file was exported by an earlier version of handout, which copied "
+                "the earlier review into it, and entries changed: recorded as not yet checked by a qualified "
+                "translator. Export it again, have the changed entries checked, set X-Reviewed to yes, "
+                "and import it")  # fmt: skip
+        return _with_review(document, False, None), note
+    return document, ""
+
+
+def _with_review(document: Document, reviewed: bool, by: str | None) -> Document:
+    assert document.translation is not None
+    translation = document.translation.model_copy(update={"reviewed": reviewed, "reviewed_by": by})
+    return document.model_copy(update={"translation": translation})
 
 
 def _fuzzy_message(place: str, text: str) -> str:

@@ -260,6 +260,35 @@ def test_an_edited_translation_is_reviewed_when_its_checker_says_so(cli: Callabl
     assert vi_translation(project).reviewed and vi_translation(project).reviewed_by == "Minh Pham"
 
 
+def test_a_file_from_an_earlier_version_does_not_carry_its_copied_review_over_an_edit(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """Exports of earlier versions copied a reviewed translation's review into the file's header."""
+    mark_vi_reviewed(project)
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    del po.metadata["X-Handout-Export-Format"]
+    po.metadata["X-Reviewed"], po.metadata["X-Reviewed-By"] = "yes", "Lan Tran"  # as those versions wrote it
+    po[3].msgstr += " Gọi bác sĩ."
+    po.save(str(tmp_path / "vi.po"))
+
+    result = cli("import-po", tmp_path / "vi.po", "--content", project)
+    assert result.exit_code == 0, result.output
+    assert "exported by an earlier version of handout" in result.stderr
+    assert not vi_translation(project).reviewed and vi_translation(project).reviewed_by is None
+
+
+def test_a_review_confirmed_without_a_name_keeps_the_reviewer_recorded(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    mark_vi_reviewed(project)
+    po = export(cli, project, "vi", tmp_path / "vi.po")
+    po.metadata["X-Reviewed"] = "yes"
+    po.save(str(tmp_path / "vi.po"))
+
+    assert cli("import-po", tmp_path / "vi.po", "--content", project).exit_code == 0
+    assert vi_translation(project).reviewed and vi_translation(project).reviewed_by == "Lan Tran"
+
+
 def test_a_current_translation_is_exported_without_fuzzy_entries(cli: Callable[..., Run], project: Path,
                                                                  tmp_path: Path) -> None:  # fmt: skip
     po = export(cli, project, "vi", tmp_path / "vi.po")
