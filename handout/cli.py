@@ -64,7 +64,7 @@ def main() -> None:
 @main.command()
 @click.option("--topic", required=True, help="Topic id, e.g. muscle-calcification.")
 @click.option("--lang", "language", required=True, help="Language code, e.g. en or es.")
-@click.option("--clinic", required=True, help="Clinic id: the name of a file in clinics/ without .yaml.")
+@click.option("--clinic", required=True, help="Clinic id: the name of a file in clinics/ without .yaml (or .yml).")
 @click.option("--layout", default="standard", show_default=True, help="Layout name from layouts/.")
 @content_option
 @clinics_option
