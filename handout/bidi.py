@@ -30,6 +30,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import ShapedStr, shapeStr
 from reportlab.platypus import Flowable
 
+from handout.shaping import spelled
+
 Runs = Sequence[tuple[str, bool]]  # (text, bold) in logical order
 EMBEDDING_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e")
 Piece = tuple[str, bool]
@@ -139,6 +141,12 @@ def _shaped(text: str, face: str, size: float) -> tuple[Any, float]:
     if isinstance(shaped, ShapedStr):
         return shaped, sum(d.x_advance for d in shaped.__shapeData__) * size / 1000
     return shaped, float(stringWidth(text, face, size))
+
+
+@lru_cache(maxsize=8192)
+def _drawn(text: str, face: str, size: float) -> Any:
+    """The shaped text as drawn: its codes copy and search as ``text`` (see handout.shaping.spelled)."""
+    return spelled(text, face, _shaped(text, face, size)[0])
 
 
 class _Fonts:
@@ -285,9 +293,10 @@ class BidiParagraph(Flowable):  # type: ignore[misc]
 
     def _draw_line(self, line: list[Word], right: float, baseline: float) -> None:
         runs = visual_runs(_without_trailing_spaces(_chars(line)))
-        placed = [(self.fonts.shaped(run.shaping_text, run.bold), run.bold) for run in runs]
-        x = right - sum(width for (_, width), _ in placed)
-        for (shaped, width), bold in placed:
-            self.canv.setFont(self.fonts.face(bold), self.fonts.size)
-            self.canv.drawString(x, baseline, shaped)
+        placed = [(run.shaping_text, self.fonts.shaped(run.shaping_text, run.bold)[1], run.bold) for run in runs]
+        x = right - sum(width for _, width, _ in placed)
+        for text, width, bold in placed:
+            face = self.fonts.face(bold)
+            self.canv.setFont(face, self.fonts.size)
+            self.canv.drawString(x, baseline, _drawn(text, face, self.fonts.size))
             x += width

@@ -140,6 +140,21 @@ def _respelled(word: Any, shaped: Any) -> Any:
     return result
 
 
+def spelled(text: str, font: str, shaped: str) -> str:
+    """What ReportLab's ``shapeStr`` made of ``text`` in ``font``, with codes that spell ``text`` cluster by
+    cluster: a joined Arabic letter copies as the letter, not as a presentation form, a ligature as its
+    letters, and a glyph that has no code point as what it stands for, not a private-use character."""
+    if not isinstance(shaped, ttfonts.ShapedStr):
+        return shaped
+    glyphs = glyphs_of(shaped, font)
+    for glyph in glyphs:
+        _settle_private_width(glyph)
+    codes = respell(text, glyphs, [data.cluster for data in shaped.__shapeData__])
+    data = [_fitted(data, glyph, code) for data, glyph, code in zip(shaped.__shapeData__, glyphs, codes, strict=True)]
+    drawn: str = ttfonts.ShapedStr(codes, shapeData=data)
+    return drawn
+
+
 def glyphs_of(string: str, font: str) -> list[Glyph]:
     """The glyphs of a string ReportLab shaped with ``font``."""
     if not isinstance(string, ttfonts.ShapedStr):

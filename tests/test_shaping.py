@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 import uharfbuzz
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops
@@ -19,6 +23,7 @@ from reportlab.platypus import SimpleDocTemplate
 from reportlab.platypus import paragraph as _rl_paragraph
 
 from handout.fonts import script_for
+from handout.resolve import load_content
 from handout.shaping import Glyph, glyph_clusters, glyphs_of, meaning, respell
 from handout.text import TextSetter
 
@@ -153,3 +158,44 @@ def test_any_devanagari_draws_as_reportlab_would_and_copies_as_written(text: str
         return "".join(c for c in unicodedata.normalize("NFC", value) if not c.isspace())
 
     assert comparable(PdfReader(io.BytesIO(ours)).pages[0].extract_text()) == comparable(text)
+
+
+# ---------------------------------------------------------------- right-to-left pages
+
+RIGHT_TO_LEFT_BUILD = """
+import sys
+from pathlib import Path
+from handout.build import BuildRequest, build_handout
+from handout.resolve import Project
+project = Project.at(Path("content.yaml"))
+for language, output in zip(sys.argv[1::2], sys.argv[2::2]):
+    build_handout(project, BuildRequest("muscle-calcification", language, "riverside-family", output=Path(output)))
+"""
+
+
+def build_in_one_process(*pairs: str) -> None:
+    subprocess.run([sys.executable, "-c", RIGHT_TO_LEFT_BUILD, *pairs], cwd=REPO, check=True)
+
+
+@pytest.mark.parametrize("language", ["ar", "fa"])
+def test_a_right_to_left_page_copies_as_its_text_with_no_private_use_characters(language: str, tmp_path: Path) -> None:
+    """Joined letters copy as letters (not presentation forms), the 'fi' ligature of an English source
+    title as 'fi', and glyphs without a code point as what they stand for."""
+    output = tmp_path / f"{language}.pdf"
+    build_in_one_process(language, str(output))
+    text = PdfReader(output).pages[0].extract_text()
+    private = sorted({f"U+{ord(c):04X}" for c in text if 0xE000 <= ord(c) <= 0xF8FF or ord(c) >= 0xF0000})
+    forms = sorted({f"U+{ord(c):04X}" for c in text if 0xFB50 <= ord(c) <= 0xFDFF or 0xFE70 <= ord(c) <= 0xFEFF})
+    assert not private and not forms, (private, forms)
+    assert "ossification" in text
+    document = load_content(REPO / "content.yaml").content.topics[0].documents[language]
+    flat = " ".join(text.split())
+    assert all(" ".join(section.heading.split()) in flat for section in document.sections)
+
+
+def test_a_persian_page_is_the_same_bytes_whether_or_not_arabic_was_shaped_before_it(tmp_path: Path) -> None:
+    """Both are set in one family: a batch worker prints them one after the other."""
+    alone, after = tmp_path / "alone.pdf", tmp_path / "after.pdf"
+    build_in_one_process("fa", str(alone))
+    build_in_one_process("ar", str(tmp_path / "ar.pdf"), "fa", str(after))
+    assert alone.read_bytes() == after.read_bytes()
