@@ -616,13 +616,14 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     removed = _remove_retired(out, plan_.retired, earlier) if request.shard == (1, 1) else []
     state = {} if request.force else earlier
     results: list[Result] = []
+    shared = _SharedTexts()
     pending: list[tuple[Job, dict[str, str]]] = []
     today = dt.date.today()
     for job in plan_.jobs:
         inputs = input_hashes(plan_, job)
         current = _is_current(job, inputs, state, out)
         if current:
-            results.append(_with_todays_warnings(current, plan_.content, today))
+            results.append(shared(_with_todays_warnings(current, plan_.content, today)))
         else:
             pending.append((job, inputs))
     for clinic_id, message in plan_.failing_clinics.items():  # in every shard: each may have its handouts
@@ -637,7 +638,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     stopping = threading.Event()  # --fail-fast: nothing more is started, what is being built is still recorded
     with journal_file.open("a", encoding="utf-8") as journal:
         for result in _execute(request, pending, plan_, stopping.is_set):
-            results.append(result)
+            results.append(shared(result))
             if result.status == "built":
                 journal.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
                 journal.flush()
@@ -657,6 +658,27 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
         finished.unlink(missing_ok=True)
     return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside)
+
+
+class _SharedTexts:
+    """One copy of each text that results repeat (warnings, input hashes, names): a run keeps a result per
+    handout until it writes the manifest, and each came with copies of its own."""
+
+    FIELDS = ("clinic", "language", "topic", "layout", "title", "clinic_name", "language_name", "error")
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+
+    def __call__(self, result: Result) -> Result:
+        one = self.one
+        result.warnings = [one(warning) for warning in result.warnings]
+        result.inputs = {one(kind): one(digest) for kind, digest in result.inputs.items()}
+        for name in self.FIELDS:
+            setattr(result, name, one(getattr(result, name)))
+        return result
+
+    def one(self, text: str) -> str:
+        return self.texts.setdefault(text, text)
 
 
 def _one_failure_per_clinic(results: list[Result]) -> tuple[list[Result], set[str]]:
@@ -781,14 +803,36 @@ MANIFEST_COLUMNS = ["clinic", "language", "topic", "layout", "path", "status", "
 
 
 def _write_manifest(out: Path, shard: tuple[int, int], results: list[Result]) -> Path:
+    """The manifest in JSON and CSV, written row by row: a health system's has a row per handout."""
     suffix = "" if shard == (1, 1) else f"-{shard[0]}-of-{shard[1]}"
     manifest = out / f"manifest{suffix}.json"
-    rows = [{k: v for k, v in asdict(r).items() if k != "clinic_unreadable"} for r in results]
-    write_atomic(manifest, json.dumps(rows, indent=1, ensure_ascii=False).encode("utf-8"))
+    write_atomic(manifest, _json_rows(results))
+    write_atomic(out / f"manifest{suffix}.csv", _csv_rows(results))
+    return manifest
+
+
+def _row(result: Result) -> dict[str, object]:
+    return {k: v for k, v in asdict(result).items() if k != "clinic_unreadable"}
+
+
+def _json_rows(results: list[Result]) -> Iterator[bytes]:
+    """What ``json.dumps(rows, indent=1)`` writes, a row at a time."""
+    yield b"["
+    for index, result in enumerate(results):
+        row = json.dumps(_row(result), indent=1, ensure_ascii=False).replace("\n", "\n ")
+        yield f"{',' if index else ''}\n {row}".encode()
+    yield b"\n]" if results else b"]"
+
+
+def _csv_rows(results: list[Result]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "inputs": json.dumps(row["inputs"]), "warnings": " | ".join(row["warnings"])})
-    write_atomic(out / f"manifest{suffix}.csv", buffer.getvalue().encode("utf-8"))
-    return manifest
+    for result in results:
+        row = _row(result)
+        writer.writerow({**row, "inputs": json.dumps(row["inputs"]), "warnings": " | ".join(result.warnings)})
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")

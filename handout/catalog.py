@@ -11,7 +11,7 @@ import html
 import io
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -173,7 +173,15 @@ input.addEventListener("input", () => {{
 
 def write_catalog(out: Path, entries: Sequence[Entry]) -> Path:
     ordered = sorted(entries, key=lambda e: (e.topic, e.language, e.clinic, e.layout))
-    page = PAGE.format(count=len(ordered), items="\n".join(_item(entry) for entry in ordered))
     target = out / "index.html"
-    write_atomic(target, page.encode("utf-8"))
+    write_atomic(target, _page(ordered))
     return target
+
+
+def _page(entries: Sequence[Entry]) -> Iterator[bytes]:
+    """The page, an item at a time: a health system's lists every handout."""
+    head, tail = PAGE.split("{items}")
+    yield head.format(count=len(entries)).encode("utf-8")
+    for index, entry in enumerate(entries):
+        yield (("\n" if index else "") + _item(entry)).encode("utf-8")
+    yield tail.format().encode("utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, NoReturn
@@ -12,8 +12,9 @@ from typing import BinaryIO, NoReturn
 from handout.errors import OutputError
 
 
-def write_atomic(target: Path, data: bytes, durable: bool = True) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it into place.
+def write_atomic(target: Path, data: bytes | Iterable[bytes], durable: bool = True) -> None:
+    """Write ``data`` (bytes, or pieces of them written one after the other, so that a large file is never
+    whole in memory) to a temporary file beside ``target`` and rename it into place.
 
     Durable, the data is on disk before the rename, so even a power cut leaves the old file or the
     new one. Without it, a killed process still does, but a power cut may leave an empty file.
@@ -45,13 +46,16 @@ class Staged:
             self.temporary.unlink()
 
 
-def staged(target: Path, data: bytes) -> Staged:
+def staged(target: Path, data: bytes | Iterable[bytes]) -> Staged:
     """``data`` written to a temporary file beside ``target``, to be committed."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     handle = None
     try:
         handle = _created(temporary)
-        handle.write(data)
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            handle.writelines(data)
         return Staged(target, temporary, handle)
     except BaseException as exc:
         if handle is not None:

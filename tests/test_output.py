@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,18 @@ def test_a_background_commit_that_fails_is_reported_for_its_key_and_the_files_af
     assert (tmp_path / "next.txt").read_bytes() == b"next"
     assert not (tmp_path / "handout.jpg").exists() and not leftovers(tmp_path)
     assert commits.wait() == {}  # reported once
+
+
+def test_a_file_written_in_pieces_is_whole_or_the_old_one_stays(tmp_path: Path) -> None:
+    """A manifest or catalog is written a row at a time: one that fails half way leaves the old file."""
+    target = tmp_path / "manifest.json"
+    write_atomic(target, (piece for piece in (b"[", b"1,", b"2", b"]")))
+    assert target.read_bytes() == b"[1,2]"
+
+    def broken() -> Iterator[bytes]:
+        yield b"[3,"
+        raise RuntimeError("a bug half way")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, broken())
+    assert target.read_bytes() == b"[1,2]" and leftovers(tmp_path) == []
