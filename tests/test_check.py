@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -54,7 +55,8 @@ def load_languages(project: Path) -> list[str]:
 
 def test_overdue_and_soon_due_reviews(cli: Callable[..., Run], project: Path) -> None:
     text = project.read_text(encoding="utf-8")
-    project.write_text(text.replace("next_review: 2028-11-25", "next_review: 2026-11-26"))
+    soon = dt.date.today() + dt.timedelta(days=10)
+    project.write_text(text.replace("next_review: 2028-11-25", f"next_review: {soon.isoformat()}"))
     code, found = findings(cli, project)
     assert code == 0 and any(f["check"] == "review" and f["severity"] == "warning" for f in found)
     assert cli("check", "--content", project, "--strict").exit_code == 1
