@@ -43,24 +43,24 @@ def fit(page: Page, hint: float | None = None) -> Fit:
     check_header(page)
     scale = page.layout.type
     sizes = candidate_sizes(scale.body_max, scale.body_min, scale.step)
-    low, high = 0, len(sizes) - 1  # once checked, sizes[high] is known to fit
-    known = False
+    # The answer's index is in [low, high]; high == len(sizes) stands for "none fits".
+    low, high = 0, len(sizes)
     if hint in sizes:
         at = sizes.index(hint)
         if _fits(page, hint):
             if at == 0 or not _fits(page, sizes[at - 1]):
                 return Fit(hint)
-            low, high, known = 0, at - 1, True
+            high = at - 1
         else:
             low = at + 1
-    if not known and not _fits(page, sizes[-1]):
-        raise _does_not_fit(page)
     while low < high:
         middle = (low + high) // 2
         if _fits(page, sizes[middle]):
             high = middle
         else:
             low = middle + 1
+    if high == len(sizes):
+        raise _does_not_fit(page)
     return Fit(sizes[high])
 
 

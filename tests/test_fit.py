@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,37 @@ def test_a_hint_gives_the_same_size_and_a_good_one_saves_trials(
     trials.clear()
     fit(page, chosen)
     assert len(trials) <= 2, trials
+
+
+def test_the_search_finds_every_largest_size_in_few_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a page that fits from each size down (or at none): the largest fitting size, whatever the hint,
+    and no more trials than a bisection of the sizes and "none fits" needs, without a hint."""
+    page = Page(resolve(Project.at(REPO / "content.yaml"), "muscle-calcification", "en", "riverside-family",
+                        "standard"))  # fmt: skip
+    scale = page.layout.type
+    sizes = candidate_sizes(scale.body_max, scale.body_min, scale.step)
+    bisection = math.ceil(math.log2(len(sizes) + 1))
+    trials: list[float] = []
+    largest: list[float | None] = [None]
+
+    def fits(page: Page, size: float) -> bool:
+        trials.append(size)
+        return largest[0] is not None and size <= largest[0]
+
+    monkeypatch.setattr(fitting, "_fits", fits)
+    monkeypatch.setattr(fitting, "_does_not_fit", lambda page: DoesNotFitError("none fits"))
+    for answer in [*sizes, None]:
+        largest[0] = answer
+        for hint in [None, *sizes]:
+            trials.clear()
+            if answer is None:
+                with pytest.raises(DoesNotFitError):
+                    fit(page, hint)
+            else:
+                assert fit(page, hint).body_size == answer, (answer, hint)
+            assert len(trials) <= (bisection if hint is None else bisection + 1), (answer, hint, trials)
+            if hint == answer:
+                assert len(trials) <= 2
 
 
 def test_overflow_at_the_minimum_is_an_error(project: Path) -> None:
