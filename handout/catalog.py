@@ -108,6 +108,8 @@ def _href(relative: str) -> str:
 
 
 def _item(entry: Entry) -> str:
+    """A handout's card: its title and language as the patient reads them, and the language's name in
+    the page's language too (staff who do not read Arabic still find the Arabic handout)."""
     e = html.escape
     english = labels_for("en").language_name(entry.language)
     search = " ".join([entry.title, entry.topic, entry.language, entry.language_name, english, entry.clinic,
@@ -118,6 +120,7 @@ def _item(entry: Entry) -> str:
         f'<img src="{_href(thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
         f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>'
         f'<span class="meta"><span lang="{e(entry.language)}" dir="auto">{e(entry.language_name)}</span>'
+        f"{f' ({e(english)})' if english != entry.language_name else ''}"
         f" · {e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>"
     )
 

@@ -101,6 +101,18 @@ def test_filter_narrows_the_list(browser: webdriver.Chrome, catalog_page: Path) 
     assert visible_items(browser) == []
 
 
+def test_a_card_names_the_language_for_staff_too(browser: webdriver.Chrome, catalog_page: Path) -> None:
+    browser.get(catalog_page.as_uri())
+    box = browser.find_element(By.ID, "filter")
+    box.send_keys("arabic okafor standard")
+    (card,) = visible_items(browser)
+    assert "العربية (Arabic) · The Margaret and Samuel Okafor" in card
+    box.clear()
+    box.send_keys("english riverside standard")
+    (card,) = visible_items(browser)
+    assert "English · Riverside Family Clinic" in card and "(English)" not in card
+
+
 def test_every_link_opens_an_existing_pdf(browser: webdriver.Chrome, catalog_page: Path) -> None:
     browser.get(catalog_page.as_uri())
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#handouts a")]
