@@ -11,7 +11,7 @@ import html
 import io
 import math
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -19,12 +19,15 @@ from urllib.parse import quote
 import pypdfium2 as pdfium
 from PIL import Image
 
+from handout.inline import plain
 from handout.locales import labels_for
 from handout.output import write_atomic
 from handout.render import BodyBand
+from handout.schema import Topic
 
 THUMBNAILS = ".thumbs"
 THUMBNAIL_WIDTH = 180
+STAFF_LANGUAGE = "en"  # the language the page itself is written in
 
 
 class Entry(Protocol):
@@ -107,20 +110,33 @@ def _href(relative: str) -> str:
     return "/".join(quote(part) for part in relative.split("/"))
 
 
-def _item(entry: Entry) -> str:
-    """A handout's card: its title and language as the patient reads them, and the language's name in
-    the page's language too (staff who do not read Arabic still find the Arabic handout)."""
+def staff_titles(topics: Iterable[Topic]) -> dict[str, str]:
+    """Each topic's title as staff read it: in the page's language, or else in the topic's source language."""
+    titles = {}
+    for topic in topics:
+        document = topic.documents.get(STAFF_LANGUAGE) or topic.documents.get(topic.source_language)
+        if document is not None:
+            titles[topic.id] = plain(document.title, {})
+    return titles
+
+
+def _item(entry: Entry, staff_title: str) -> str:
+    """A handout's card: its title and language as the patient reads them, and, where they differ, the
+    topic's title and the language's name as staff read them (those who do not read Arabic still find
+    the Arabic handout, by its language or by its topic)."""
     e = html.escape
-    english = labels_for("en").language_name(entry.language)
-    search = " ".join([entry.title, entry.topic, entry.language, entry.language_name, english, entry.clinic,
-                       entry.clinic_name, entry.layout]).lower()  # fmt: skip
+    language_name = labels_for(STAFF_LANGUAGE).language_name(entry.language)
+    search = " ".join([entry.title, staff_title, entry.topic, entry.language, entry.language_name, language_name,
+                       entry.clinic, entry.clinic_name, entry.layout]).lower()  # fmt: skip
+    also_titled = f'<span class="staff" lang="{STAFF_LANGUAGE}">{e(staff_title)}</span>' if (
+        staff_title and staff_title != entry.title) else ""  # fmt: skip
     return (
         f'<li data-search="{e(search)}">'
         f'<a href="{_href(entry.path)}" target="_blank" rel="noopener">'
         f'<img src="{_href(thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
-        f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>'
+        f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>{also_titled}'
         f'<span class="meta"><span lang="{e(entry.language)}" dir="auto">{e(entry.language_name)}</span>'
-        f"{f' ({e(english)})' if english != entry.language_name else ''}"
+        f"{f' ({e(language_name)})' if language_name != entry.language_name else ''}"
         f" · {e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>"
     )
 
@@ -142,6 +158,7 @@ li a {{ display: flex; flex-direction: column; gap: .3rem; text-decoration: none
 li a:hover, li a:focus {{ border-color: #0b6e4f; outline: 2px solid #0b6e4f; }}
 img {{ width: 100%; height: auto; border: 1px solid #eee; }}
 .title {{ font-weight: bold; }}
+.staff {{ font-size: .9rem; }}
 .meta {{ font-size: .9rem; color: #444; }}
 #count {{ color: #444; }}
 </style>
@@ -174,17 +191,18 @@ input.addEventListener("input", () => {{
 """
 
 
-def write_catalog(out: Path, entries: Sequence[Entry]) -> Path:
+def write_catalog(out: Path, entries: Sequence[Entry], titles: Mapping[str, str]) -> Path:
+    """The page listing ``entries``; ``titles`` are the topics' titles as staff read them (staff_titles)."""
     ordered = sorted(entries, key=lambda e: (e.topic, e.language, e.clinic, e.layout))
     target = out / "index.html"
-    write_atomic(target, _page(ordered))
+    write_atomic(target, _page(ordered, titles))
     return target
 
 
-def _page(entries: Sequence[Entry]) -> Iterator[bytes]:
+def _page(entries: Sequence[Entry], titles: Mapping[str, str]) -> Iterator[bytes]:
     """The page, an item at a time: a health system's lists every handout."""
     head, tail = PAGE.split("{items}")
     yield head.format(count=len(entries)).encode("utf-8")
     for index, entry in enumerate(entries):
-        yield (("\n" if index else "") + _item(entry)).encode("utf-8")
+        yield (("\n" if index else "") + _item(entry, titles.get(entry.topic, ""))).encode("utf-8")
     yield tail.format().encode("utf-8")

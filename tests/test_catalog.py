@@ -101,16 +101,22 @@ def test_filter_narrows_the_list(browser: webdriver.Chrome, catalog_page: Path) 
     assert visible_items(browser) == []
 
 
-def test_a_card_names_the_language_for_staff_too(browser: webdriver.Chrome, catalog_page: Path) -> None:
+def test_a_card_names_the_language_and_topic_for_staff_too(browser: webdriver.Chrome, catalog_page: Path) -> None:
     browser.get(catalog_page.as_uri())
     box = browser.find_element(By.ID, "filter")
     box.send_keys("arabic okafor standard")
     (card,) = visible_items(browser)
     assert "العربية (Arabic) · The Margaret and Samuel Okafor" in card
+    assert "Bone or calcium in a muscle" in card, "the topic's title as staff read it"
+    box.clear()
+    box.send_keys("bone arabic")
+    found = visible_items(browser)  # by their topic's English title: Costa Azul's and Okafor's
+    assert len(found) == 2 and all("(Arabic)" in card for card in found), found
     box.clear()
     box.send_keys("english riverside standard")
     (card,) = visible_items(browser)
     assert "English · Riverside Family Clinic" in card and "(English)" not in card
+    assert card.count("Bone or calcium in a muscle") == 1
 
 
 def test_every_link_opens_an_existing_pdf(browser: webdriver.Chrome, catalog_page: Path) -> None:
