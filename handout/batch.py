@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -364,7 +364,7 @@ def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out:
         out / thumbnail_path(job.relative_path)
     )
     if previous and fresh and built:
-        return Result(**{**asdict(previous), "status": "skipped"})
+        return replace(previous, status="skipped")
     return None
 
 
@@ -640,7 +640,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
         for result in _execute(request, pending, plan_, stopping.is_set):
             results.append(shared(result))
             if result.status == "built":
-                journal.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+                journal.write(json.dumps(_record(result), ensure_ascii=False) + "\n")
                 journal.flush()
             if progress:
                 progress(result, len(results), total)
@@ -812,8 +812,18 @@ def _write_manifest(out: Path, shard: tuple[int, int], results: list[Result]) ->
     return manifest
 
 
+RESULT_FIELDS = tuple(f.name for f in fields(Result))
+
+
+def _record(result: Result) -> dict[str, object]:
+    """The result's fields as a journal row. Not copied, as ``asdict`` copies every list and dict: the
+    parent writes a row per handout while its workers want the processor."""
+    return {name: getattr(result, name) for name in RESULT_FIELDS}
+
+
 def _row(result: Result) -> dict[str, object]:
-    return {k: v for k, v in asdict(result).items() if k != "clinic_unreadable"}
+    """A manifest row."""
+    return {name: getattr(result, name) for name in RESULT_FIELDS if name != "clinic_unreadable"}
 
 
 def _json_rows(results: list[Result]) -> Iterator[bytes]:
