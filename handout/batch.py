@@ -359,13 +359,10 @@ RESULT_TYPES: dict[str, type | tuple[type, ...]] = {
 
 def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out: Path) -> Result | None:
     previous = state.get(job)
-    fresh = previous and previous.status in ("built", "skipped") and previous.inputs == inputs
-    built = _unchanged(out / job.relative_path, previous.sha256 if previous else "") and _not_empty(
-        out / thumbnail_path(job.relative_path)
-    )
-    if previous and fresh and built:
-        return replace(previous, status="skipped")
-    return None
+    if previous is None or previous.status not in ("built", "skipped") or previous.inputs != inputs:
+        return None  # to be built: its PDF need not be read
+    built = _unchanged(out / job.relative_path, previous.sha256) and _not_empty(out / thumbnail_path(job.relative_path))
+    return replace(previous, status="skipped") if built else None
 
 
 def _with_todays_warnings(result: Result, content: LoadedContent, today: dt.date) -> Result:

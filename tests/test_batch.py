@@ -105,11 +105,15 @@ def test_unchanged_rerun_builds_nothing_and_a_changed_clinic_rebuilds_only_its_h
     assert "+34 952 555 099" in PdfReader(out / sorted(built)[0]).pages[0].extract_text()
 
 
-def test_force_rebuilds_everything(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
+def test_force_rebuilds_everything(cli: Callable[..., Run], project: Path, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     out = tmp_path / "out"
     assert batch(cli, project, out, "--layouts", "standard", "--langs", "en").exit_code == 0
+    read: list[Path] = []
+    monkeypatch.setattr(handout.batch, "_unchanged", lambda pdf, sha256: read.append(pdf) or True)
     forced = batch(cli, project, out, "--layouts", "standard", "--langs", "en", "--force")
     assert all(row["status"] == "built" for row in manifest(out)) and "3 built" in forced.stdout
+    assert read == [], "a PDF about to be replaced need not be read to see whether it changed"
 
 
 def test_every_handout_has_a_thumbnail_of_its_page_and_a_lost_or_empty_one_is_made_again(
