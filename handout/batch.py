@@ -209,8 +209,9 @@ def plan(request: BatchRequest) -> Plan:
     offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids() if clinic_id not in misnamed}
     _check_offered(request.languages or [], offers, content, bool(failing))
     printed = [topic.id for topic in content.content.topics if topic.review.status != "retired"]
+    every_layout = project.layout_names()
     matrix = sorted(Job(clinic_id, language, topic, layout) for clinic_id, offered in offers.items()
-                    for language in offered for topic in printed for layout in project.layout_names())  # fmt: skip
+                    for language in offered for topic in printed for layout in every_layout)  # fmt: skip
     chosen = [job for job in matrix if (not request.languages or job.language in request.languages)
               and job.topic in topics and job.layout in layout_names]  # fmt: skip
     part, total = request.shard
