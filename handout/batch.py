@@ -820,8 +820,10 @@ def _record(result: Result) -> dict[str, object]:
 
 
 def _row(result: Result) -> dict[str, object]:
-    """A manifest row."""
-    return {name: getattr(result, name) for name in RESULT_FIELDS if name != "clinic_unreadable"}
+    """A manifest row: a journal row without what only the run itself reads."""
+    row = _record(result)
+    del row["clinic_unreadable"]
+    return row
 
 
 def _json_rows(results: list[Result]) -> Iterator[bytes]:
