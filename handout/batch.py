@@ -24,6 +24,7 @@ import re
 import signal
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, fields, replace
@@ -590,6 +591,7 @@ def _build_group(jobs: list[tuple[Job, dict[str, str]]], fail_fast: bool) -> lis
 # ---------------------------------------------------------------- running
 
 GROUP_SIZE = 10  # handouts a worker builds before it reports them
+SHARED_GROUP_SIZE = 5  # handouts a worker takes at a time from those any worker may build
 
 
 def _groups(pending: list[tuple[Job, dict[str, str]]], size: int) -> Iterator[list[tuple[Job, dict[str, str]]]]:
@@ -714,19 +716,34 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
             worker.commits.close()
         return
     _inherited = (setup, plan_)
-    lanes = _worker_lanes(pending, workers, plan_)
+    lanes, shared = _worker_lanes(pending, workers, plan_)
     pools = [ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) for _ in lanes]
-    futures: set[Future[list[Result]]] = set()
+    futures: dict[Future[list[Result]], int] = {}  # each group being built, and its worker
+    waiting = [0] * len(pools)  # groups each worker has been given and not finished
+    left = deque(_groups(shared, SHARED_GROUP_SIZE))
+
+    def give(index: int, group: _Jobs) -> None:
+        futures[pools[index].submit(_build_group, group, request.fail_fast)] = index
+        waiting[index] += 1
+
     try:
-        for pool, lane in zip(pools, lanes, strict=True):
-            futures |= {pool.submit(_build_group, group, request.fail_fast) for group in _groups(lane, GROUP_SIZE)}
-        while futures:
-            done, futures = wait(futures, return_when=FIRST_COMPLETED)
+        for index, lane in enumerate(lanes):
+            for group in _groups(lane, GROUP_SIZE):
+                give(index, group)
+        while True:
+            for index in range(len(pools)):  # a worker near the end of its own jobs takes shared ones
+                while left and waiting[index] < 2:
+                    give(index, left.popleft())
+            if not futures:
+                break
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
             for future in done:
+                waiting[futures.pop(future)] -= 1
                 if not future.cancelled():
                     yield from future.result()
             if stop():  # those not started yet are given up; those running are still waited for
-                futures = {future for future in futures if not future.cancel()}
+                left.clear()
+                futures = {future: index for future, index in futures.items() if not future.cancel()}
     finally:
         for future in futures:
             future.cancel()
@@ -735,30 +752,47 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
         _inherited = None
 
 
-def _worker_lanes(
-    pending: list[tuple[Job, dict[str, str]]], workers: int, plan_: Plan
-) -> list[list[tuple[Job, dict[str, str]]]]:
-    """The jobs of each worker (see _lanes), each worker's in drawing order."""
-    return [_in_drawing_order(lane, plan_) for lane in _lanes(pending, workers)]
+_Jobs = list[tuple[Job, dict[str, str]]]
+
+
+def _worker_lanes(pending: _Jobs, workers: int, plan_: Plan) -> tuple[list[_Jobs], _Jobs]:
+    """The jobs of each worker and those any worker may take (see _lanes), all in drawing order."""
+    lanes, shared = _lanes(pending, workers, _fits_per_language(pending, plan_))
+    return [_in_drawing_order(lane, plan_) for lane in lanes], _in_drawing_order(shared, plan_)
+
+
+def _fits_per_language(pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> dict[str, int]:
+    """How many one-page fits each language's jobs need: one per topic, layout and look of clinic."""
+    fitted = {(job.language, job.topic, job.layout, plan_.clinics.look(job.clinic)) for job, _ in pending}
+    return Counter(language for language, *_ in fitted)
 
 
 LIGHT_FONTS = 4 * 1024 * 1024  # a family this small may be loaded by every worker
+# Fitted to handouts timed on one core, in units of a Latin handout's time (about 8 ms): a fit (its
+# trial layouts and the first drawing of the body) costs about five handouts, and more when the
+# script is shaped; loading a family's fonts costs about one handout per megabyte.
+FIT_COST, SHAPED_FIT_COST, FONT_COST_PER_MB = 5.0, 7.0, 0.8
 
 
-def _cost(weight: FamilyWeight) -> float:
-    """Rough time of one handout relative to a Latin one, fitted to handouts timed on one core:
-    big fonts take longer to subset and embed, shaped scripts longer to lay out."""
-    return 1.0 + 0.045 * weight.font_bytes / (1024 * 1024) + (0.4 if weight.shaping else 0.0)
+def _handout_cost(weight: FamilyWeight) -> float:
+    """Rough time of one handout relative to a Latin one: shaped scripts take longer to lay out, big
+    fonts a little longer to subset and embed."""
+    return 1.0 + 0.02 * weight.font_bytes / (1024 * 1024) + (0.45 if weight.shaping else 0.0)
 
 
-def _lanes(pending: list[tuple[Job, dict[str, str]]], workers: int) -> list[list[tuple[Job, dict[str, str]]]]:
+def _language_cost(weight: FamilyWeight, handouts: int, fits: int) -> float:
+    return _handout_cost(weight) * (handouts + fits * (SHAPED_FIT_COST if weight.shaping else FIT_COST))
+
+
+def _lanes(pending: _Jobs, workers: int, fits: dict[str, int]) -> tuple[list[_Jobs], _Jobs]:
     """Share the jobs among the workers so that each loads few fonts and all finish together.
 
     A worker only loads the fonts of the languages it prints, and CJK fonts take tens of megabytes
     each: each heavy font family goes whole to one worker, the heaviest first to the worker with
     the fewest megabytes. The languages of light families (Noto Sans: Latin, Cyrillic,
     Devanagari) then go, one language at a time, to whichever worker has the least work, so that
-    few documents are fitted twice; the last one is split to even the workers out.
+    few documents are fitted twice. The estimates are rough, so the smallest language is kept back:
+    whichever worker runs out of work first takes it, a few handouts at a time.
     """
     by_family: dict[str, list[tuple[Job, dict[str, str]]]] = {}
     weights: dict[str, FamilyWeight] = {}
@@ -767,32 +801,28 @@ def _lanes(pending: list[tuple[Job, dict[str, str]]], workers: int) -> list[list
         by_family.setdefault(measured.family, []).append(item)
         weights[measured.family] = measured
     count = min(workers, len(pending))
-    lanes: list[list[tuple[Job, dict[str, str]]]] = [[] for _ in range(count)]
+    lanes: list[_Jobs] = [[] for _ in range(count)]
     loaded, work = [0] * count, [0.0] * count
     heavy = [name for name in by_family if weights[name].font_bytes > LIGHT_FONTS]
     for name in sorted(heavy, key=lambda n: weights[n].font_bytes, reverse=True):
         lane = min(range(count), key=lambda i: (loaded[i], work[i]))
         lanes[lane].extend(by_family[name])
         loaded[lane] += weights[name].font_bytes
-        work[lane] += _cost(weights[name]) * len(by_family[name])
+        work[lane] += FONT_COST_PER_MB * weights[name].font_bytes / (1024 * 1024)
+        counts = Counter(job.language for job, _ in by_family[name])
+        work[lane] += sum(_language_cost(weights[name], n, fits[language]) for language, n in counts.items())
     by_language: dict[str, list[tuple[Job, dict[str, str]]]] = {}
     for name in by_family:
         if name not in heavy:
             for item in by_family[name]:
                 by_language.setdefault(item[0].language, []).append(item)
     languages = sorted(by_language.values(), key=len, reverse=True)
-    for index, jobs in enumerate(languages):
-        each = _cost(family_of(jobs[0][0].language))
-        if index < len(languages) - 1:
-            lane = min(range(count), key=lambda i: work[i])
-            lanes[lane].extend(jobs)
-            work[lane] += each * len(jobs)
-            continue
-        for item in jobs:  # the last language evens the workers out
-            lane = min(range(count), key=lambda i: work[i])
-            lanes[lane].append(item)
-            work[lane] += each
-    return [lane for lane in lanes if lane]
+    shared = languages.pop() if languages else []
+    for jobs in languages:
+        lane = min(range(count), key=lambda i: work[i])
+        lanes[lane].extend(jobs)
+        work[lane] += _language_cost(family_of(jobs[0][0].language), len(jobs), fits[jobs[0][0].language])
+    return lanes, shared
 
 
 # ---------------------------------------------------------------- manifest

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,6 +27,7 @@ from pypdf import PdfReader
 
 import handout
 from handout.batch import (
+    LIGHT_FONTS,
     BatchRequest,
     Result,
     _in_drawing_order,
@@ -38,6 +40,7 @@ from handout.batch import (
     tool_version,
 )
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
+from handout.fonts import family_of
 from handout.resolve import load_content
 
 LANGUAGES = "en,es,fr,ar,zh-Hans,ru,vi,ht"  # each offered by at least one sample clinic
@@ -155,9 +158,29 @@ def test_clinics_that_look_alike_are_built_one_after_the_other(project: Path) ->
     assert [clinic for clinic, _ in itertools.groupby(order)] == ["clinic-0", "clinic-2", "clinic-1", "clinic-3"]
     # Shared among workers by font family, each worker's jobs are still put in that order.
     everything = plan(BatchRequest(project, layouts=["standard"]))
-    for lane in _worker_lanes([(job, {}) for job in everything.jobs], 2, everything):
+    lanes, shared = _worker_lanes([(job, {}) for job in everything.jobs], 2, everything)
+    for lane in [*lanes, shared]:
         runs = [clinic for clinic, _ in itertools.groupby(job.clinic for job, _ in lane)]
         assert len(runs) == len(set(runs)), runs
+
+
+def test_workers_keep_their_fonts_and_share_the_smallest_language(project: Path) -> None:
+    """Each CJK or Arabic font family goes whole to one worker, each light language whole to one
+    worker, and the smallest light language is left for whichever worker runs out of work first."""
+    everything = plan(BatchRequest(project, layouts=["standard"]))
+    pending = [(job, {}) for job in everything.jobs]
+    lanes, shared = _worker_lanes(pending, 2, everything)
+    offered = Counter(job.language for job in everything.jobs)
+    light = [language for language in offered if family_of(language).font_bytes <= LIGHT_FONTS]
+    assert len(light) > 2 and len(offered) > len(light) + 1
+    (kept_back,) = {job.language for job, _ in shared}
+    assert kept_back in light and offered[kept_back] == min(offered[language] for language in light)
+    assert sorted(job for lane in [*lanes, shared] for job, _ in lane) == sorted(everything.jobs)
+    families_of = [{family_of(job.language).family for job, _ in lane} for lane in lanes]
+    languages_of = [{job.language for job, _ in lane} for lane in lanes]
+    assert not families_of[0] & families_of[1] - {family_of("en").family}
+    assert not languages_of[0] & languages_of[1]
+    assert all(lanes)
 
 
 def test_a_failing_clinic_does_not_stop_the_others(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
