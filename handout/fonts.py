@@ -110,6 +110,7 @@ class FamilyWeight:
     shaping: bool
 
 
+@cache
 def family_of(language: str) -> FamilyWeight:
     table = script_table()
     style = table.scripts.get(script_code(language))
