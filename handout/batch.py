@@ -761,7 +761,7 @@ def _worker_lanes(pending: _Jobs, workers: int, plan_: Plan) -> tuple[list[_Jobs
     return [_in_drawing_order(lane, plan_) for lane in lanes], _in_drawing_order(shared, plan_)
 
 
-def _fits_per_language(pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> dict[str, int]:
+def _fits_per_language(pending: _Jobs, plan_: Plan) -> dict[str, int]:
     """How many one-page fits each language's jobs need: one per topic, layout and look of clinic."""
     fitted = {(job.language, job.topic, job.layout, plan_.clinics.look(job.clinic)) for job, _ in pending}
     return Counter(language for language, *_ in fitted)
