@@ -21,6 +21,7 @@ import hashlib
 import html
 import itertools
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -77,8 +78,10 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def run_batch(content: Path, out: Path, *options: str) -> tuple[float, int]:
-    """Wall time, and the peak resident memory (MB) of the largest process of this batch (sampled)."""
+def run_batch(content: Path, out: Path, *options: str) -> tuple[float, int, float]:
+    """Wall time, the peak resident memory (MB) of the largest process of this batch (sampled), and
+    the processor time of all its processes."""
+    used = _children_cpu()
     start = time.perf_counter()
     process = subprocess.Popen(
         [*HANDOUT, "batch", "--content", str(content), "--out", str(out), "--layouts", "standard", *options],
@@ -90,7 +93,13 @@ def run_batch(content: Path, out: Path, *options: str) -> tuple[float, int]:
         for pid in (process.pid, *_children(process.pid)):
             peak = max(peak, _rss_mb(pid))
         time.sleep(0.05)
-    return time.perf_counter() - start, peak
+    return time.perf_counter() - start, peak, _children_cpu() - used
+
+
+def _children_cpu() -> float:
+    """Processor time of the child processes that have ended, and of those they waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peer_inputs(content: Path, clinic_files: list[Path], languages: list[str]) -> list[dict[str, str]]:
@@ -170,16 +179,17 @@ def font_folders() -> list[str]:
             str(Path(weblate_fonts.__file__).parent / "static/weblate_fonts/kurinto/ttf")]  # fmt: skip
 
 
-def bench_typst(inputs: list[dict[str, str]], out: Path, outputs: bool = False) -> float:
-    """Typst's time for the PDFs alone, or, with ``outputs``, with what the batch makes besides each
-    PDF: its durable write, its catalog thumbnail (the whole page, pypdfium2) and its SHA-256."""
+def bench_typst(inputs: list[dict[str, str]], out: Path, outputs: bool = False) -> tuple[float, float]:
+    """Typst's wall and processor time (all its threads) for the PDFs alone, or, with ``outputs``, with
+    what the batch makes besides each PDF: its durable write, its catalog thumbnail (the whole page,
+    pypdfium2) and its SHA-256."""
     import typst
 
     compiler = typst.Compiler(str(TEMPLATE), root="/", font_paths=font_folders(), ignore_system_fonts=True,
                               sys_inputs=inputs[0])  # fmt: skip
     compiler.compile(sys_inputs=inputs[0])  # load fonts once, as a long-running service would
     out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+    start, used = time.perf_counter(), time.process_time()
     for index, sys_inputs in enumerate(inputs):
         pdf = compiler.compile(sys_inputs=sys_inputs)
         if outputs:
@@ -188,7 +198,7 @@ def bench_typst(inputs: list[dict[str, str]], out: Path, outputs: bool = False) 
             hashlib.sha256(pdf).hexdigest()
         else:
             (out / f"{index}.pdf").write_bytes(pdf)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - used
 
 
 WEASYPRINT_STYLE = """
@@ -282,12 +292,18 @@ def main() -> None:
         inputs = peer_inputs(content, sorted((root / "clinics").glob("*.yaml")), languages)
         # Rounds take turns, so that a busy spell of the machine slows every contender alike.
         ones, twos, typsts, typsts_with_outputs = [], [], [], []
+        processor: dict[str, list[float]] = {}  # seconds of processor time of each contender, per round
         for _ in range(arguments.rounds):
-            ones.append(run_batch(content, root / "out1", "--jobs", "1", "--force")[0])
-            twos.append(run_batch(content, root / "out2", "--jobs", "2", "--force")[0])
+            for times, label, jobs, out in ((ones, "--jobs 1", "1", "out1"), (twos, "--jobs 2", "2", "out2")):
+                elapsed, _, used = run_batch(content, root / out, "--jobs", jobs, "--force")
+                times.append(elapsed)
+                processor.setdefault(f"handout batch {label}", []).append(used)
             with contextlib.suppress(ImportError):
-                typsts.append(bench_typst(inputs, root / "typst"))
-                typsts_with_outputs.append(bench_typst(inputs, root / "typst-outputs", outputs=True))
+                peers = ((typsts, "PDFs only", False), (typsts_with_outputs, "with outputs", True))
+                for times, label, outputs in peers:
+                    elapsed, used = bench_typst(inputs, root / f"typst-{outputs}", outputs=outputs)
+                    times.append(elapsed)
+                    processor.setdefault(f"Typst, {label}", []).append(used)
         one, two = median(ones), median(twos)
         print(f"(medians of {arguments.rounds} rounds; each round's times in brackets)")
         print(f"handout batch --jobs 1: {one:7.2f} s  {handouts / one:7.1f} handouts/s  {spread(ones)}")
@@ -301,6 +317,9 @@ def main() -> None:
                       f"handouts/s  {spread(times)}  (handout --jobs 2: {ratio:.2f}x its throughput)")  # fmt: skip
         else:
             print("Typst: not installed (pip install typst)")
+        # What each handout costs a core, whatever the number of cores: start-up and waits included.
+        print("processor time per handout (medians): " + "; ".join(
+            f"{label} {median(used) / handouts * 1000:.1f} ms" for label, used in processor.items()))  # fmt: skip
         try:
             weasy, sample = bench_weasyprint(inputs, len(languages))
             per = weasy / sample
@@ -315,12 +334,12 @@ def main() -> None:
             clinics = -(-size // len(languages))
             content, languages = make_project(root, clinics)
             # One worker holds every language's fonts: the most one process of a batch needs.
-            alone, alone_peak = run_batch(content, root / "out1", "--jobs", "1")
-            elapsed, peak = run_batch(content, root / "out", "--jobs", "2")
+            alone, alone_peak, _ = run_batch(content, root / "out1", "--jobs", "1")
+            elapsed, peak, _ = run_batch(content, root / "out", "--jobs", "2")
             line = (f"{clinics * len(languages):>6} handouts: --jobs 2 {elapsed:7.1f} s, peak memory of one "
                     f"process {peak} MB; --jobs 1 {alone:7.1f} s, {alone_peak} MB")  # fmt: skip
             if size == 1000:
-                again, _ = run_batch(content, root / "out", "--jobs", "2")
+                again, *_ = run_batch(content, root / "out", "--jobs", "2")
                 line += f"; second run with nothing changed {again:.2f} s"
             print(line)
 
