@@ -175,7 +175,7 @@ img {{ width: 100%; height: auto; border: 1px solid #eee; }}
 const input = document.getElementById("filter");
 const items = Array.from(document.querySelectorAll("#handouts li"));
 const count = document.getElementById("count");
-input.addEventListener("input", () => {{
+function narrow() {{
   const words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
   let shown = 0;
   for (const item of items) {{
@@ -184,7 +184,20 @@ input.addEventListener("input", () => {{
     if (match) shown += 1;
   }}
   count.textContent = shown + " of " + items.length + " handouts";
+}}
+// The filter is kept in the page's address: a bookmark of index.html#riverside opens it filtered.
+function fromAddress() {{
+  let text = location.hash.slice(1);
+  try {{ text = decodeURIComponent(text); }} catch (error) {{}}  // a typed "%" that escapes nothing
+  input.value = text;
+  narrow();
+}}
+input.addEventListener("input", () => {{
+  narrow();
+  history.replaceState(null, "", "#" + encodeURIComponent(input.value));
 }});
+window.addEventListener("hashchange", fromAddress);
+if (location.hash.length > 1) fromAddress();
 </script>
 </body>
 </html>

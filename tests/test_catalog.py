@@ -101,6 +101,25 @@ def test_filter_narrows_the_list(browser: webdriver.Chrome, catalog_page: Path) 
     assert visible_items(browser) == []
 
 
+def test_the_filter_is_kept_in_the_address(browser: webdriver.Chrome, catalog_page: Path) -> None:
+    """A front desk bookmarks its clinic's handouts: the page opens with the filter it was left with."""
+    browser.get(catalog_page.as_uri())
+    everything = visible_items(browser)
+    browser.find_element(By.ID, "filter").send_keys("spanish riverside")
+    assert browser.current_url.endswith("#spanish%20riverside")
+    narrowed = visible_items(browser)
+    browser.get(catalog_page.as_uri() + "#okafor")  # another page's address, as a bookmark opens it
+    browser.get(catalog_page.as_uri() + "#spanish%20riverside")
+    browser.refresh()
+    assert browser.find_element(By.ID, "filter").get_attribute("value") == "spanish riverside"
+    assert visible_items(browser) == narrowed and 0 < len(narrowed) < len(everything)
+    browser.get(catalog_page.as_uri() + "#50%")  # typed by hand: not an escape, taken as it is
+    assert browser.find_element(By.ID, "filter").get_attribute("value") == "50%"
+    assert visible_items(browser) == []
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+    assert not errors, errors
+
+
 def test_a_card_names_the_language_and_topic_for_staff_too(browser: webdriver.Chrome, catalog_page: Path) -> None:
     browser.get(catalog_page.as_uri())
     box = browser.find_element(By.ID, "filter")
