@@ -80,6 +80,9 @@ class Job:
         return f"{self.clinic}/{self.language}/{self.topic}-{self.layout}.pdf"
 
 
+_Jobs = list[tuple[Job, dict[str, str]]]  # jobs with their input hashes
+
+
 @dataclass
 class Result:
     """One row of the manifest."""
@@ -483,7 +486,7 @@ class _Worker:
             self.clinics[clinic_id] = self.plan.clinics.load(clinic_id)
         return self.clinics[clinic_id]
 
-    def build_group(self, jobs: list[tuple[Job, dict[str, str]]], fail_fast: bool = False) -> list[Result]:
+    def build_group(self, jobs: _Jobs, fail_fast: bool = False) -> list[Result]:
         """Build a few handouts (with ``fail_fast``, up to the first that fails); each is in place, or
         a failure saying why it could not be written, when this returns."""
         results: list[Result] = []
@@ -579,7 +582,7 @@ def _failed(result: Result, message: str) -> Result:
     return result
 
 
-def _build_group(jobs: list[tuple[Job, dict[str, str]]], fail_fast: bool) -> list[Result]:
+def _build_group(jobs: _Jobs, fail_fast: bool) -> list[Result]:
     assert _worker is not None, "the pool initializer sets up each worker"
     results = _worker.build_group(jobs, fail_fast)
     # ReportLab documents live in reference cycles: free this group's now, so memory stays flat. Only the
@@ -594,12 +597,12 @@ GROUP_SIZE = 10  # handouts a worker builds before it reports them
 SHARED_GROUP_SIZE = 5  # handouts a worker takes at a time from those any worker may build
 
 
-def _groups(pending: list[tuple[Job, dict[str, str]]], size: int) -> Iterator[list[tuple[Job, dict[str, str]]]]:
+def _groups(pending: _Jobs, size: int) -> Iterator[_Jobs]:
     for start in range(0, len(pending), size):
         yield pending[start : start + size]
 
 
-def _in_drawing_order(pending: list[tuple[Job, dict[str, str]]], plan_: Plan) -> list[tuple[Job, dict[str, str]]]:
+def _in_drawing_order(pending: _Jobs, plan_: Plan) -> _Jobs:
     """A clinic's jobs together, so a worker holds one clinic's logo at a time, and clinics that look
     alike (page size, colours, emergency number) one after the other, so a worker lays each
     document out and draws its body once for all of them (see handout.render)."""
@@ -617,7 +620,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     state = {} if request.force else earlier
     results: list[Result] = []
     shared = _SharedTexts()
-    pending: list[tuple[Job, dict[str, str]]] = []
+    pending: _Jobs = []
     today = dt.date.today()
     for job in plan_.jobs:
         inputs = input_hashes(plan_, job)
@@ -696,7 +699,7 @@ def _one_failure_per_clinic(results: list[Result]) -> tuple[list[Result], set[st
     return kept + failures, set(unreadable)
 
 
-def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], plan_: Plan,
+def _execute(request: BatchRequest, pending: _Jobs, plan_: Plan,
              stop: Callable[[], bool]) -> Iterator[Result]:  # fmt: skip
     """The results of the pending jobs as they finish. Once ``stop()`` says so, no more groups are started;
     the groups being built finish, and their results still come (their PDFs are written)."""
@@ -718,27 +721,21 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
     _inherited = (setup, plan_)
     lanes, shared = _worker_lanes(pending, workers, plan_)
     pools = [ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) for _ in lanes]
-    futures: dict[Future[list[Result]], int] = {}  # each group being built, and its worker
-    waiting = [0] * len(pools)  # groups each worker has been given and not finished
+    futures: dict[Future[list[Result]], int] = {}  # each group not finished yet, and its worker
     left = deque(_groups(shared, SHARED_GROUP_SIZE))
-
-    def give(index: int, group: _Jobs) -> None:
-        futures[pools[index].submit(_build_group, group, request.fail_fast)] = index
-        waiting[index] += 1
-
     try:
-        for index, lane in enumerate(lanes):
+        for index, (pool, lane) in enumerate(zip(pools, lanes, strict=True)):
             for group in _groups(lane, GROUP_SIZE):
-                give(index, group)
+                futures[pool.submit(_build_group, group, request.fail_fast)] = index
         while True:
-            for index in range(len(pools)):  # a worker near the end of its own jobs takes shared ones
-                while left and waiting[index] < 2:
-                    give(index, left.popleft())
+            for index, pool in enumerate(pools):  # a worker near the end of its own jobs takes shared ones
+                while left and list(futures.values()).count(index) < 2:
+                    futures[pool.submit(_build_group, left.popleft(), request.fail_fast)] = index
             if not futures:
                 break
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
             for future in done:
-                waiting[futures.pop(future)] -= 1
+                del futures[future]
                 if not future.cancelled():
                     yield from future.result()
             if stop():  # those not started yet are given up; those running are still waited for
@@ -750,9 +747,6 @@ def _execute(request: BatchRequest, pending: list[tuple[Job, dict[str, str]]], p
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
         _inherited = None
-
-
-_Jobs = list[tuple[Job, dict[str, str]]]
 
 
 def _worker_lanes(pending: _Jobs, workers: int, plan_: Plan) -> tuple[list[_Jobs], _Jobs]:
@@ -794,7 +788,7 @@ def _lanes(pending: _Jobs, workers: int, fits: dict[str, int]) -> tuple[list[_Jo
     few documents are fitted twice. The estimates are rough, so the smallest language is kept back:
     whichever worker runs out of work first takes it, a few handouts at a time.
     """
-    by_family: dict[str, list[tuple[Job, dict[str, str]]]] = {}
+    by_family: dict[str, _Jobs] = {}
     weights: dict[str, FamilyWeight] = {}
     for item in pending:
         measured = family_of(item[0].language)
@@ -811,7 +805,7 @@ def _lanes(pending: _Jobs, workers: int, fits: dict[str, int]) -> tuple[list[_Jo
         work[lane] += FONT_COST_PER_MB * weights[name].font_bytes / (1024 * 1024)
         counts = Counter(job.language for job, _ in by_family[name])
         work[lane] += sum(_language_cost(weights[name], n, fits[language]) for language, n in counts.items())
-    by_language: dict[str, list[tuple[Job, dict[str, str]]]] = {}
+    by_language: dict[str, _Jobs] = {}
     for name in by_family:
         if name not in heavy:
             for item in by_family[name]:
