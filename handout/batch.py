@@ -35,7 +35,7 @@ from typing import Any
 
 from handout import __version__
 from handout.build import review_due, warnings_for
-from handout.catalog import staff_titles, thumbnail_jpeg, thumbnail_path, write_catalog
+from handout.catalog import staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import check_header, fit, fit_key
 from handout.fonts import FamilyWeight, family_of
@@ -656,8 +656,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     kept = [_with_todays_warnings(result, plan_.content, today) for result in kept]
     manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
     if request.shard == (1, 1):
-        titles = staff_titles(plan_.content.content.topics)
-        write_catalog(out, [r for r in results + kept if r.status != "failed"], titles)
+        topics = staff_topics(plan_.content.content.topics)
+        write_catalog(out, [r for r in results + kept if r.status != "failed"], topics)
     # A run of the whole matrix has made every shard's journal part of its manifest; a shard ends its own.
     for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
         finished.unlink(missing_ok=True)

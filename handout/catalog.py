@@ -1,17 +1,20 @@
 """The staff catalog: ``out/index.html``, one static page with a thumbnail and a link per handout.
 
 It opens from a file share with no server and no network: no external scripts, styles or
-fonts; thumbnails are JPEG files beside it; links are relative. A filter box narrows the
-list by any word (topic, language, clinic, layout).
+fonts; thumbnails are JPEG files beside it; links are relative. Handouts are grouped by topic
+and, within a topic, by language. A filter box narrows the list by any word (topic, code,
+language, clinic, layout).
 """
 
 from __future__ import annotations
 
 import html
 import io
+import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -110,34 +113,40 @@ def _href(relative: str) -> str:
     return "/".join(quote(part) for part in relative.split("/"))
 
 
-def staff_titles(topics: Iterable[Topic]) -> dict[str, str]:
-    """Each topic's title as staff read it: in the page's language, or else in the topic's source language."""
-    titles = {}
+@dataclass(frozen=True)
+class StaffTopic:
+    """A topic as staff look for it: its title in the page's language (or else in the topic's source
+    language, ``language``) and its codes (``ICD-10-CM M61.9``)."""
+
+    title: str
+    language: str
+    codes: tuple[str, ...]
+
+
+def staff_topics(topics: Iterable[Topic]) -> dict[str, StaffTopic]:
+    """Each topic as staff know it, by its id."""
+    found = {}
     for topic in topics:
-        document = topic.documents.get(STAFF_LANGUAGE) or topic.documents.get(topic.source_language)
-        if document is not None:
-            titles[topic.id] = plain(document.title, {})
-    return titles
+        language = STAFF_LANGUAGE if STAFF_LANGUAGE in topic.documents else topic.source_language
+        codes = tuple(f"{code.system} {code.code}" for code in topic.codes)
+        found[topic.id] = StaffTopic(plain(topic.documents[language].title, {}), language, codes)
+    return found
 
 
-def _item(entry: Entry, staff_title: str) -> str:
-    """A handout's card: its title and language as the patient reads them, and, where they differ, the
-    topic's title and the language's name as staff read them (those who do not read Arabic still find
-    the Arabic handout, by its language or by its topic)."""
+def _item(entry: Entry, topic: StaffTopic) -> str:
+    """A handout's card: its title as the patient reads it, its clinic and layout. Its topic and language
+    head its group; the filter finds it by them as the patient and as staff read them (those who do not
+    read Arabic still find the Arabic handout, by its language, its topic or the topic's code)."""
     e = html.escape
-    language_name = labels_for(STAFF_LANGUAGE).language_name(entry.language)
-    search = " ".join([entry.title, staff_title, entry.topic, entry.language, entry.language_name, language_name,
-                       entry.clinic, entry.clinic_name, entry.layout]).lower()  # fmt: skip
-    also_titled = f'<span class="staff" lang="{STAFF_LANGUAGE}">{e(staff_title)}</span>' if (
-        staff_title and staff_title != entry.title) else ""  # fmt: skip
+    search = " ".join([entry.title, topic.title, *topic.codes, entry.topic, entry.language, entry.language_name,
+                       _staff_language_name(entry.language), entry.clinic, entry.clinic_name,
+                       entry.layout]).lower()  # fmt: skip
     return (
         f'<li data-search="{e(search)}">'
         f'<a href="{_href(entry.path)}" target="_blank" rel="noopener">'
         f'<img src="{_href(thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
-        f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>{also_titled}'
-        f'<span class="meta"><span lang="{e(entry.language)}" dir="auto">{e(entry.language_name)}</span>'
-        f"{f' ({e(language_name)})' if language_name != entry.language_name else ''}"
-        f" · {e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>"
+        f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>'
+        f'<span class="meta">{e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>'
     )
 
 
@@ -150,6 +159,9 @@ PAGE = """<!doctype html>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color: #1a1a1a; }}
 h1 {{ font-size: 1.6rem; margin: 0 0 .5rem; }}
+h2 {{ font-size: 1.4rem; margin: 1.5rem 0 .5rem; padding-bottom: .2rem; border-bottom: 2px solid #0b6e4f; }}
+h3 {{ font-size: 1.15rem; margin: 1rem 0 .5rem; }}
+.codes {{ font-size: 1rem; font-weight: normal; color: #444; }}
 input {{ font-size: 1.2rem; padding: .4rem .6rem; width: min(40rem, 100%); margin-bottom: 1rem; }}
 ul {{ list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
      gap: 1rem; }}
@@ -158,22 +170,22 @@ li a {{ display: flex; flex-direction: column; gap: .3rem; text-decoration: none
 li a:hover, li a:focus {{ border-color: #0b6e4f; outline: 2px solid #0b6e4f; }}
 img {{ width: 100%; height: auto; border: 1px solid #eee; }}
 .title {{ font-weight: bold; }}
-.staff {{ font-size: .9rem; }}
 .meta {{ font-size: .9rem; color: #444; }}
 #count {{ color: #444; }}
 </style>
 </head>
 <body>
 <h1>Patient handouts</h1>
-<label for="filter">Find a handout (topic, language, clinic):</label><br>
-<input id="filter" type="search" autocomplete="off" placeholder="e.g. Spanish, Riverside, large-print">
+<label for="filter">Find a handout (topic, code, language, clinic):</label><br>
+<input id="filter" type="search" autocomplete="off" placeholder="e.g. Spanish, Riverside, M61.9, large-print">
 <p id="count">{count} handouts</p>
-<ul id="handouts">
-{items}
-</ul>
+<div id="handouts">
+{groups}
+</div>
 <script>
 const input = document.getElementById("filter");
 const items = Array.from(document.querySelectorAll("#handouts li"));
+const groups = Array.from(document.querySelectorAll("#handouts section"));
 const count = document.getElementById("count");
 function narrow() {{
   const words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
@@ -183,6 +195,7 @@ function narrow() {{
     item.hidden = !match;
     if (match) shown += 1;
   }}
+  for (const group of groups) group.hidden = !group.querySelector("li:not([hidden])");
   count.textContent = shown + " of " + items.length + " handouts";
 }}
 // The filter is kept in the page's address: a bookmark of index.html#riverside opens it filtered.
@@ -204,18 +217,51 @@ if (location.hash.length > 1) fromAddress();
 """
 
 
-def write_catalog(out: Path, entries: Sequence[Entry], titles: Mapping[str, str]) -> Path:
-    """The page listing ``entries``; ``titles`` are the topics' titles as staff read them (staff_titles)."""
-    ordered = sorted(entries, key=lambda e: (e.topic, e.language, e.clinic, e.layout))
+def write_catalog(out: Path, entries: Sequence[Entry], topics: Mapping[str, StaffTopic]) -> Path:
+    """The page listing ``entries`` by topic and language; ``topics`` are the topics as staff know them
+    (staff_topics)."""
     target = out / "index.html"
-    write_atomic(target, _page(ordered, titles))
+    write_atomic(target, _page(entries, topics))
     return target
 
 
-def _page(entries: Sequence[Entry], titles: Mapping[str, str]) -> Iterator[bytes]:
-    """The page, an item at a time: a health system's lists every handout."""
-    head, tail = PAGE.split("{items}")
+def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic]) -> Iterator[bytes]:
+    """The page, an item at a time: a health system's lists every handout. Topics come in the order of
+    their titles, and within a topic the languages in the order of their names, as staff read them."""
+
+    def order(entry: Entry) -> tuple[str, ...]:
+        return (topics[entry.topic].title.casefold(), entry.topic, _staff_language_name(entry.language).casefold(),
+                entry.language, entry.clinic, entry.layout)  # fmt: skip
+
+    head, tail = PAGE.split("{groups}")
     yield head.format(count=len(entries)).encode("utf-8")
-    for index, entry in enumerate(entries):
-        yield (("\n" if index else "") + _item(entry, titles.get(entry.topic, ""))).encode("utf-8")
+    for _, in_topic in itertools.groupby(sorted(entries, key=order), key=lambda entry: entry.topic):
+        handouts = list(in_topic)
+        topic = topics[handouts[0].topic]
+        yield f'<section class="topic">\n{_topic_heading(topic)}\n'.encode()
+        for _, in_language in itertools.groupby(handouts, key=lambda entry: entry.language):
+            group = list(in_language)
+            yield f'<section class="language">\n{_language_heading(group[0])}\n<ul>\n'.encode()
+            yield "\n".join(_item(entry, topic) for entry in group).encode("utf-8")
+            yield b"\n</ul>\n</section>\n"
+        yield b"</section>\n"
     yield tail.format().encode("utf-8")
+
+
+def _topic_heading(topic: StaffTopic) -> str:
+    e = html.escape
+    codes = f'<span class="codes" lang="{STAFF_LANGUAGE}">{e(", ".join(topic.codes))}</span>'
+    return f'<h2><span lang="{e(topic.language)}" dir="auto">{e(topic.title)}</span> {codes}</h2>'
+
+
+def _language_heading(entry: Entry) -> str:
+    """The language's name as staff read it, by which the groups are in order, and, where it differs, its
+    own name, to show the patient: ``Arabic · العربية``."""
+    e, staff_name = html.escape, _staff_language_name(entry.language)
+    own = entry.language_name
+    also = f' · <span lang="{e(entry.language)}" dir="auto">{e(own)}</span>' if own != staff_name else ""
+    return f'<h3 data-language="{e(entry.language)}">{e(staff_name)}{also}</h3>'
+
+
+def _staff_language_name(language: str) -> str:
+    return labels_for(STAFF_LANGUAGE).language_name(language)

@@ -122,22 +122,45 @@ def test_the_filter_is_kept_in_the_address(browser: webdriver.Chrome, catalog_pa
     assert not errors, errors
 
 
-def test_a_card_names_the_language_and_topic_for_staff_too(browser: webdriver.Chrome, catalog_page: Path) -> None:
+def visible_headings(browser: webdriver.Chrome, level: str) -> list[str]:
+    return [heading.text for heading in browser.find_elements(By.CSS_SELECTOR, f"#handouts {level}")
+            if heading.is_displayed()]  # fmt: skip
+
+
+def test_handouts_are_grouped_by_topic_and_language(browser: webdriver.Chrome, catalog_page: Path) -> None:
+    """Staff find a topic by its title or code as they read them, then the patient's language by its name."""
+    browser.get(catalog_page.as_uri())
+    assert visible_headings(browser, "h2") == ["Bone or calcium in a muscle ICD-10-CM M61.9"]
+    languages = visible_headings(browser, "h3")
+    assert languages[:3] == ["Arabic · العربية", "Chinese (Simplified) · 中文 (简体)", "English"], languages
+    staff_names = [name.split(" · ")[0] for name in languages]
+    assert staff_names == sorted(staff_names, key=str.casefold)
+    groups = browser.find_elements(By.CSS_SELECTOR, "#handouts section.language")
+    for group in groups:  # every card sits under its own language's heading
+        (heading,) = group.find_elements(By.TAG_NAME, "h3")
+        cards = group.find_elements(By.CSS_SELECTOR, "li a")
+        language = heading.get_attribute("data-language")
+        assert cards and all(card.get_attribute("href").split("/")[-2] == language for card in cards)
+
+
+def test_filter_hides_the_groups_it_empties(browser: webdriver.Chrome, catalog_page: Path) -> None:
     browser.get(catalog_page.as_uri())
     box = browser.find_element(By.ID, "filter")
-    box.send_keys("arabic okafor standard")
+    box.send_keys("arabic okafor")
     (card,) = visible_items(browser)
-    assert "العربية (Arabic) · The Margaret and Samuel Okafor" in card
-    assert "Bone or calcium in a muscle" in card, "the topic's title as staff read it"
+    assert "The Margaret and Samuel Okafor" in card and "standard" in card
+    assert visible_headings(browser, "h3") == ["Arabic · العربية"]
     box.clear()
-    box.send_keys("bone arabic")
-    found = visible_items(browser)  # by their topic's English title: Costa Azul's and Okafor's
-    assert len(found) == 2 and all("(Arabic)" in card for card in found), found
+    box.send_keys("bone arabic")  # by the topic's title as staff read it
+    assert len(visible_items(browser)) == 2 and visible_headings(browser, "h3") == ["Arabic · العربية"]
     box.clear()
-    box.send_keys("english riverside standard")
-    (card,) = visible_items(browser)
-    assert "English · Riverside Family Clinic" in card and "(English)" not in card
-    assert card.count("Bone or calcium in a muscle") == 1
+    box.send_keys("M61.9 riverside")  # by the topic's code
+    found = visible_items(browser)
+    assert found and all("Riverside" in card for card in found)
+    assert len(visible_headings(browser, "h3")) == len(found) > 1
+    box.clear()
+    box.send_keys("no such handout")
+    assert visible_headings(browser, "h2") == visible_headings(browser, "h3") == []
 
 
 def test_every_link_opens_an_existing_pdf(browser: webdriver.Chrome, catalog_page: Path) -> None:
