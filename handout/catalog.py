@@ -162,6 +162,7 @@ h1 {{ font-size: 1.6rem; margin: 0 0 .5rem; }}
 h2 {{ font-size: 1.4rem; margin: 1.5rem 0 .5rem; padding-bottom: .2rem; border-bottom: 2px solid #0b6e4f; }}
 h3 {{ font-size: 1.15rem; margin: 1rem 0 .5rem; }}
 .codes {{ font-size: 1rem; font-weight: normal; color: #444; }}
+section.language {{ content-visibility: auto; contain-intrinsic-size: auto 600px; }}  /* thousands of cards */
 input {{ font-size: 1.2rem; padding: .4rem .6rem; width: min(40rem, 100%); margin-bottom: 1rem; }}
 ul {{ list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
      gap: 1rem; }}
