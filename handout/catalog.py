@@ -15,6 +15,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -133,7 +134,7 @@ def staff_topics(topics: Iterable[Topic]) -> dict[str, StaffTopic]:
     return found
 
 
-def _item(entry: Entry, topic: StaffTopic) -> str:
+def _item(entry: Entry, topic: StaffTopic, root: str) -> str:
     """A handout's card: its title as the patient reads it, its clinic and layout. Its topic and language
     head its group; the filter finds it by them as the patient and as staff read them (those who do not
     read Arabic still find the Arabic handout, by its language, its topic or the topic's code)."""
@@ -143,8 +144,8 @@ def _item(entry: Entry, topic: StaffTopic) -> str:
                        entry.layout]).lower()  # fmt: skip
     return (
         f'<li data-search="{e(search)}">'
-        f'<a href="{_href(entry.path)}" target="_blank" rel="noopener">'
-        f'<img src="{_href(thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
+        f'<a href="{_href(root + entry.path)}" target="_blank" rel="noopener">'
+        f'<img src="{_href(root + thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
         f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>'
         f'<span class="meta">{e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>'
     )
@@ -155,7 +156,8 @@ PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Patient handouts</title>
+{generator}
+<title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5rem; color: #1a1a1a; }}
 h1 {{ font-size: 1.6rem; margin: 0 0 .5rem; }}
@@ -164,19 +166,22 @@ h3 {{ font-size: 1.15rem; margin: 1rem 0 .5rem; }}
 .codes {{ font-size: 1rem; font-weight: normal; color: #444; }}
 section.language {{ content-visibility: auto; contain-intrinsic-size: auto 600px; }}  /* thousands of cards */
 input {{ font-size: 1.2rem; padding: .4rem .6rem; width: min(40rem, 100%); margin-bottom: 1rem; }}
-ul {{ list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr));
-     gap: 1rem; }}
-li a {{ display: flex; flex-direction: column; gap: .3rem; text-decoration: none; color: inherit;
+#handouts ul {{ list-style: none; padding: 0; display: grid; gap: 1rem;
+               grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); }}
+#handouts li a {{ display: flex; flex-direction: column; gap: .3rem; text-decoration: none; color: inherit;
        border: 1px solid #ccc; border-radius: 6px; padding: .6rem; }}
-li a:hover, li a:focus {{ border-color: #0b6e4f; outline: 2px solid #0b6e4f; }}
+#handouts li a:hover, #handouts li a:focus {{ border-color: #0b6e4f; outline: 2px solid #0b6e4f; }}
 img {{ width: 100%; height: auto; border: 1px solid #eee; }}
 .title {{ font-weight: bold; }}
 .meta {{ font-size: .9rem; color: #444; }}
+nav {{ margin-bottom: 1rem; }}
+nav ul {{ columns: 16rem; }}
 #count {{ color: #444; }}
 </style>
 </head>
 <body>
-<h1>Patient handouts</h1>
+<h1>{title}</h1>
+{navigation}
 <label for="filter">Find a handout (topic, code, language, clinic):</label><br>
 <input id="filter" type="search" autocomplete="off" placeholder="e.g. Spanish, Riverside, M61.9, large-print">
 <p id="count">{count} handouts</p>
@@ -218,24 +223,74 @@ if (location.hash.length > 1) fromAddress();
 """
 
 
+TITLE = "Patient handouts"
+CLINIC_PAGE = "index.html"  # in each clinic's folder: the page a front desk bookmarks
+GENERATOR = '<meta name="generator" content="handout">'
+
+
 def write_catalog(out: Path, entries: Sequence[Entry], topics: Mapping[str, StaffTopic]) -> Path:
-    """The page listing ``entries`` by topic and language; ``topics`` are the topics as staff know them
-    (staff_topics)."""
+    """``index.html``, listing ``entries`` by topic and language, and in each clinic's folder a page of
+    its own handouts, which opens at once however many clinics the health system has; ``topics`` are
+    the topics as staff know them (staff_topics).
+
+    A clinic's page is not flushed to disk: every run writes them all again.
+    """
+    by_clinic: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_clinic.setdefault(entry.clinic, []).append(entry)
+    names = {}
+    for clinic, handouts in by_clinic.items():
+        names[clinic] = handouts[0].clinic_name
+        title = f"{TITLE}: {handouts[0].clinic_name}"
+        back = f'<nav><a href="../{CLINIC_PAGE}">Every clinic\'s handouts</a></nav>'
+        write_atomic(out / clinic / CLINIC_PAGE, _page(handouts, topics, title, back, "../"), durable=False)
+    for folder in out.iterdir():
+        if folder.name not in by_clinic and folder.is_dir():
+            _remove_clinic_page(folder / CLINIC_PAGE)
     target = out / "index.html"
-    write_atomic(target, _page(entries, topics))
+    write_atomic(target, _page(entries, topics, TITLE, _clinic_links(names), ""))
     return target
 
 
-def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic]) -> Iterator[bytes]:
-    """The page, an item at a time: a health system's lists every handout. Topics come in the order of
-    their titles, and within a topic the languages in the order of their names, as staff read them."""
+def _remove_clinic_page(page: Path) -> None:
+    """The page of a clinic none of whose handouts is listed any more (a retired topic), if this tool wrote
+    it: the output folder may hold folders of other tools, with pages of their own."""
+    try:
+        with page.open("rb") as file:
+            ours = GENERATOR.encode() in file.read(1024)
+    except OSError:
+        return
+    if ours:
+        page.unlink(missing_ok=True)
+
+
+def _clinic_links(names: Mapping[str, str]) -> str:
+    """The clinics' own pages, by name: folded away, as a health system may have thousands."""
+    if not names:
+        return ""
+    e = html.escape
+    by_name = sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
+    links = "\n".join(
+        f'<li><a href="{_href(f"{clinic}/{CLINIC_PAGE}")}">{e(name)}</a></li>' for clinic, name in by_name
+    )
+    return (f"<nav><details><summary>One clinic's handouts, on a page of its own ({len(names)} clinics)</summary>"
+            f"\n<ul>\n{links}\n</ul></details></nav>")  # fmt: skip
+
+
+def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic], title: str, navigation: str,
+          root: str) -> Iterator[bytes]:  # fmt: skip
+    """A page, an item at a time: a health system's lists every handout. Topics come in the order of
+    their titles, and within a topic the languages in the order of their names, as staff read them.
+    ``root`` leads from the page's folder to the output folder, which the handouts' paths start from."""
 
     def order(entry: Entry) -> tuple[str, ...]:
         return (topics[entry.topic].title.casefold(), entry.topic, _staff_language_name(entry.language).casefold(),
                 entry.language, entry.clinic, entry.layout)  # fmt: skip
 
     head, tail = PAGE.split("{groups}")
-    yield head.format(count=len(entries)).encode("utf-8")
+    yield head.format(generator=GENERATOR, title=html.escape(title), navigation=navigation, count=len(entries)).encode(
+        "utf-8"
+    )
     for _, in_topic in itertools.groupby(sorted(entries, key=order), key=lambda entry: entry.topic):
         handouts = list(in_topic)
         topic = topics[handouts[0].topic]
@@ -243,7 +298,7 @@ def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic]) -> Iterato
         for _, in_language in itertools.groupby(handouts, key=lambda entry: entry.language):
             group = list(in_language)
             yield f'<section class="language">\n{_language_heading(group[0])}\n<ul>\n'.encode()
-            yield "\n".join(_item(entry, topic) for entry in group).encode("utf-8")
+            yield "\n".join(_item(entry, topic, root) for entry in group).encode("utf-8")
             yield b"\n</ul>\n</section>\n"
         yield b"</section>\n"
     yield tail.format().encode("utf-8")
@@ -264,5 +319,6 @@ def _language_heading(entry: Entry) -> str:
     return f'<h3 data-language="{e(entry.language)}">{e(staff_name)}{also}</h3>'
 
 
+@cache
 def _staff_language_name(language: str) -> str:
     return labels_for(STAFF_LANGUAGE).language_name(language)

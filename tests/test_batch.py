@@ -324,6 +324,7 @@ def test_a_retired_topic_is_not_printed_and_its_handouts_leave_the_folder(cli: C
     assert pdfs(out) == set() and not list((out / ".thumbs").glob("**/*.jpg"))
     assert manifest(out) == []
     assert ".pdf" not in (out / "index.html").read_text(encoding="utf-8")
+    assert not list(out.glob("*/index.html")), "no clinic's own page lists them either"
     assert sorted(line.removeprefix("removed: ").split(" ")[0] for line in result.stderr.splitlines()
                   if line.startswith("removed: ")) == sorted(built)  # fmt: skip
     again = batch(cli, project, out, "--langs", "en")
@@ -391,7 +392,10 @@ def test_a_run_for_some_languages_keeps_the_others_in_the_manifest_and_catalog(
     assert {str(row["path"]) for row in manifest(out)} == everything
     catalog = (out / "index.html").read_text(encoding="utf-8")
     assert all(path.split("/")[-1] in catalog and f"/{path.split('/')[1]}/" in catalog for path in everything)
-    assert catalog.count("<li") == len(everything)
+    assert catalog.count("<li data-search") == len(everything)
+    for clinic in {path.split("/")[0] for path in everything}:  # and so does each clinic's own page
+        page = (out / clinic / "index.html").read_text(encoding="utf-8")
+        assert page.count("<li data-search") == sum(path.startswith(f"{clinic}/") for path in everything)
     again = batch(cli, project, out, "--langs", "en,es")
     assert again.exit_code == 0 and again.stdout.startswith(f"0 built, {len(everything)} up to date")
 

@@ -3,8 +3,10 @@ the filter works and every link opens a PDF."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -56,6 +58,33 @@ def catalog_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
                      "--jobs", "2")  # fmt: skip
     assert result.exit_code == 0, result.output
     return out / "index.html"
+
+
+@dataclass
+class _Entry:
+    clinic: str
+    language: str = "en"
+    topic: str = "muscle-calcification"
+    layout: str = "standard"
+    title: str = "Bone or calcium in a muscle"
+    clinic_name: str = "Riverside Family Clinic"
+    language_name: str = "English"
+
+    @property
+    def path(self) -> str:
+        return f"{self.clinic}/{self.language}/{self.topic}-{self.layout}.pdf"
+
+
+def test_a_clinic_page_goes_when_none_of_its_handouts_is_listed_and_other_pages_stay(tmp_path: Path) -> None:
+    topics = {"muscle-calcification": catalog.StaffTopic("Bone or calcium in a muscle", "en", ("ICD-10-CM M61.9",))}
+    catalog.write_catalog(tmp_path, [_Entry("riverside"), _Entry("gone")], topics)
+    assert (tmp_path / "gone" / "index.html").is_file()
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html>another tool's page</html>", encoding="utf-8")
+    catalog.write_catalog(tmp_path, [_Entry("riverside")], topics)
+    assert not (tmp_path / "gone" / "index.html").exists()
+    assert (tmp_path / "riverside" / "index.html").is_file()
+    assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8") == "<html>another tool's page</html>"
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +190,38 @@ def test_filter_hides_the_groups_it_empties(browser: webdriver.Chrome, catalog_p
     box.clear()
     box.send_keys("no such handout")
     assert visible_headings(browser, "h2") == visible_headings(browser, "h3") == []
+
+
+def test_each_clinic_has_a_page_of_its_own(browser: webdriver.Chrome, catalog_page: Path) -> None:
+    """A front desk bookmarks a page of its clinic's handouts alone, which opens at once however many
+    clinics the health system has; it leads back to the page of every clinic's."""
+    browser.get(catalog_page.as_uri())
+    browser.find_element(By.CSS_SELECTOR, "nav summary").click()  # a health system's thousands are folded away
+    links = browser.find_elements(By.CSS_SELECTOR, "nav a")
+    pages = {link.text: link.get_attribute("href") for link in links}
+    rows = json.loads((catalog_page.parent / "manifest.json").read_text(encoding="utf-8"))
+    names = {row["clinic_name"]: row["clinic"] for row in rows}
+    assert list(pages) == sorted(names, key=str.casefold)
+    for name, page in pages.items():
+        assert page is not None
+        browser.get(page)
+        assert browser.title == f"Patient handouts: {name}"
+        folder = catalog_page.parent / names[name]
+        assert Path(unquote(urlparse(page).path)) == folder / "index.html"
+        built = sorted(row["path"] for row in rows if row["clinic"] == names[name])
+        cards = visible_items(browser)
+        assert len(cards) == len(built) and all(name in card for card in cards)
+        hrefs = [a.get_attribute("href") or "" for a in browser.find_elements(By.CSS_SELECTOR, "#handouts a")]
+        paths = sorted(Path(unquote(urlparse(href).path)) for href in hrefs)
+        assert paths == [catalog_page.parent / path for path in built] and all(path.is_file() for path in paths)
+        images = browser.find_elements(By.CSS_SELECTOR, "#handouts img")
+        browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        assert all(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)
+                   for image in images)  # fmt: skip
+        errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+        assert not errors, errors
+        browser.find_element(By.LINK_TEXT, "Every clinic's handouts").click()
+        assert browser.current_url == catalog_page.as_uri()
 
 
 def test_every_link_opens_an_existing_pdf(browser: webdriver.Chrome, catalog_page: Path) -> None:
