@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -20,6 +19,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from handout import catalog
+from handout.batch import Result
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
@@ -60,28 +60,19 @@ def catalog_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "index.html"
 
 
-@dataclass
-class _Entry:
-    clinic: str
-    language: str = "en"
-    topic: str = "muscle-calcification"
-    layout: str = "standard"
-    title: str = "Bone or calcium in a muscle"
-    clinic_name: str = "Riverside Family Clinic"
-    language_name: str = "English"
-
-    @property
-    def path(self) -> str:
-        return f"{self.clinic}/{self.language}/{self.topic}-{self.layout}.pdf"
+def _built(clinic: str) -> Result:
+    path = f"{clinic}/en/muscle-calcification-standard.pdf"
+    return Result(clinic, "en", "muscle-calcification", "standard", path, "built", title="Bone or calcium in a muscle",
+                  clinic_name=clinic.title(), language_name="English")  # fmt: skip
 
 
 def test_a_clinic_page_goes_when_none_of_its_handouts_is_listed_and_other_pages_stay(tmp_path: Path) -> None:
     topics = {"muscle-calcification": catalog.StaffTopic("Bone or calcium in a muscle", "en", ("ICD-10-CM M61.9",))}
-    catalog.write_catalog(tmp_path, [_Entry("riverside"), _Entry("gone")], topics)
+    catalog.write_catalog(tmp_path, [_built("riverside"), _built("gone")], topics)
     assert (tmp_path / "gone" / "index.html").is_file()
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("<html>another tool's page</html>", encoding="utf-8")
-    catalog.write_catalog(tmp_path, [_Entry("riverside")], topics)
+    catalog.write_catalog(tmp_path, [_built("riverside")], topics)
     assert not (tmp_path / "gone" / "index.html").exists()
     assert (tmp_path / "riverside" / "index.html").is_file()
     assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8") == "<html>another tool's page</html>"
