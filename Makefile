@@ -17,7 +17,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/handout batch --out out
 	@find out -name '*.pdf' | sort
-	@echo "Staff catalog: out/index.html"
+	@echo "Staff catalog: out/index.html, and each clinic's own in out/<clinic>/index.html"
 
 lint: install
 	$(BIN)/ruff check handout tests benchmarks

@@ -129,6 +129,7 @@ class BatchReport:
     manifest: Path
     removed: list[str] = field(default_factory=list)  # handouts of retired topics, taken out of the folder
     outside: list[str] = field(default_factory=list)  # handouts of clinics, languages or layouts that are gone
+    catalog: Path | None = None  # the staff page; a shard leaves it to the plain run
 
     @property
     def failures(self) -> list[Result]:
@@ -655,13 +656,14 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     kept, outside = _not_planned(out, plan_, earlier, reached, unreadable) if request.shard == (1, 1) else ([], [])
     kept = [_with_todays_warnings(result, plan_.content, today) for result in kept]
     manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
+    catalog = None
     if request.shard == (1, 1):
         topics = staff_topics(plan_.content.content.topics)
-        write_catalog(out, [r for r in results + kept if r.status != "failed"], topics)
+        catalog = write_catalog(out, [r for r in results + kept if r.status != "failed"], topics)
     # A run of the whole matrix has made every shard's journal part of its manifest; a shard ends its own.
     for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
         finished.unlink(missing_ok=True)
-    return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside)
+    return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside, catalog)
 
 
 class _SharedTexts:

@@ -217,9 +217,10 @@ def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts:
         click.echo(f"note: {len(report.outside)} handouts in {out} are no longer in the matrix (their clinic, "
                    f"language, topic or layout is gone), e.g. {report.outside[0]}; they are left out of the manifest "
                    "and index.html: delete them if they should not be printed", err=True)  # fmt: skip
+    staff_page = f"; staff page: {report.catalog}" if report.catalog else ""
     click.echo(
         f"{report.count('built')} built, {report.count('skipped')} up to date, {report.count('failed')} failed; "
-        f"manifest: {report.manifest}"
+        f"manifest: {report.manifest}{staff_page}"
     )
     for warning, count, example in report.warnings():
         handouts = f"{count} handouts, e.g. {example}" if count > 1 else example

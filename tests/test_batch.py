@@ -211,13 +211,15 @@ def test_shards_are_disjoint_and_cover_the_matrix(cli: Callable[..., Run], proje
     parts = []
     shared = tmp_path / "shared"
     for k in (1, 2, 3):
-        assert batch(cli, project, shared, "--layouts", "standard", "--shard", f"{k}/3").exit_code == 0
+        part = batch(cli, project, shared, "--layouts", "standard", "--shard", f"{k}/3")
+        assert part.exit_code == 0 and "staff page" not in part.stdout and not (shared / "index.html").exists()
         parts.append({str(r["path"]) for r in manifest(shared, f"manifest-{k}-of-3.json")})
     assert set.union(*parts) == everything
     assert sum(len(part) for part in parts) == len(everything)
     # a plain run afterwards finds every shard's work done and writes the whole manifest and catalog
     final = batch(cli, project, shared, "--layouts", "standard")
     assert "0 built" in final.stdout and len(manifest(shared)) == len(everything)
+    assert final.stdout.rstrip().endswith(f"staff page: {shared / 'index.html'}")
 
 
 def test_bad_shard_is_a_usage_error(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
