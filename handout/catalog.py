@@ -238,11 +238,11 @@ def write_catalog(out: Path, entries: Sequence[Entry], topics: Mapping[str, Staf
     by_clinic: dict[str, list[Entry]] = {}
     for entry in entries:
         by_clinic.setdefault(entry.clinic, []).append(entry)
+    back = f'<nav><a href="../{CLINIC_PAGE}">Every clinic\'s handouts</a></nav>'
     names = {}
     for clinic, handouts in by_clinic.items():
         names[clinic] = handouts[0].clinic_name
         title = f"{TITLE}: {handouts[0].clinic_name}"
-        back = f'<nav><a href="../{CLINIC_PAGE}">Every clinic\'s handouts</a></nav>'
         write_atomic(out / clinic / CLINIC_PAGE, _page(handouts, topics, title, back, "../"), durable=False)
     for folder in out.iterdir():
         if folder.name not in by_clinic and folder.is_dir():
@@ -273,7 +273,8 @@ def _clinic_links(names: Mapping[str, str]) -> str:
     links = "\n".join(
         f'<li><a href="{_href(f"{clinic}/{CLINIC_PAGE}")}">{e(name)}</a></li>' for clinic, name in by_name
     )
-    return (f"<nav><details><summary>One clinic's handouts, on a page of its own ({len(names)} clinics)</summary>"
+    clinics = f"{len(names)} clinic{'s' if len(names) > 1 else ''}"
+    return (f"<nav><details><summary>One clinic's handouts, on a page of its own ({clinics})</summary>"
             f"\n<ul>\n{links}\n</ul></details></nav>")  # fmt: skip
 
 
@@ -288,9 +289,8 @@ def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic], title: str
                 entry.language, entry.clinic, entry.layout)  # fmt: skip
 
     head, tail = PAGE.split("{groups}")
-    yield head.format(generator=GENERATOR, title=html.escape(title), navigation=navigation, count=len(entries)).encode(
-        "utf-8"
-    )
+    fields = {"generator": GENERATOR, "title": html.escape(title), "navigation": navigation, "count": len(entries)}
+    yield head.format(**fields).encode("utf-8")
     for _, in_topic in itertools.groupby(sorted(entries, key=order), key=lambda entry: entry.topic):
         handouts = list(in_topic)
         topic = topics[handouts[0].topic]
