@@ -1,4 +1,5 @@
-"""The staff catalog: ``out/index.html``, one static page with a thumbnail and a link per handout.
+"""The staff catalog: ``out/index.html`` and a page in each clinic's folder, static pages with a thumbnail
+and a link per handout.
 
 It opens from a file share with no server and no network: no external scripts, styles or
 fonts; thumbnails are JPEG files beside it; links are relative. Handouts are grouped by topic
@@ -169,7 +170,7 @@ input {{ font-size: 1.2rem; padding: .4rem .6rem; width: min(40rem, 100%); margi
 #handouts ul {{ list-style: none; padding: 0; display: grid; gap: 1rem;
                grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); }}
 #handouts li a {{ display: flex; flex-direction: column; gap: .3rem; text-decoration: none; color: inherit;
-       border: 1px solid #ccc; border-radius: 6px; padding: .6rem; }}
+                 border: 1px solid #ccc; border-radius: 6px; padding: .6rem; }}
 #handouts li a:hover, #handouts li a:focus {{ border-color: #0b6e4f; outline: 2px solid #0b6e4f; }}
 img {{ width: 100%; height: auto; border: 1px solid #eee; }}
 .title {{ font-weight: bold; }}
