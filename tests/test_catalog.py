@@ -17,6 +17,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.wait import WebDriverWait
 
 from handout import catalog
 from handout.batch import Result
@@ -142,6 +144,11 @@ def test_the_filter_is_kept_in_the_address(browser: webdriver.Chrome, catalog_pa
     assert not errors, errors
 
 
+def shown(browser: webdriver.Chrome, image: WebElement) -> bool:
+    """Whether the browser has loaded the picture."""
+    return bool(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+
+
 def visible_headings(browser: webdriver.Chrome, level: str) -> list[str]:
     return [heading.text for heading in browser.find_elements(By.CSS_SELECTOR, f"#handouts {level}")
             if heading.is_displayed()]  # fmt: skip
@@ -206,9 +213,11 @@ def test_each_clinic_has_a_page_of_its_own(browser: webdriver.Chrome, catalog_pa
         paths = sorted(Path(unquote(urlparse(href).path)) for href in hrefs)
         assert paths == [catalog_page.parent / path for path in built] and all(path.is_file() for path in paths)
         images = browser.find_elements(By.CSS_SELECTOR, "#handouts img")
-        browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
-        assert all(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image)
-                   for image in images)  # fmt: skip
+        sources = [Path(unquote(urlparse(image.get_attribute("src") or "").path)) for image in images]
+        assert sorted(sources) == [catalog_page.parent / catalog.thumbnail_path(path) for path in built]
+        assert all(source.is_file() for source in sources)
+        # Thumbnails load lazily: the first, on screen, shows that the browser finds them from this folder.
+        WebDriverWait(browser, 30).until(lambda _, first=images[0]: shown(browser, first))
         errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
         assert not errors, errors
         browser.find_element(By.LINK_TEXT, "Every clinic's handouts").click()
