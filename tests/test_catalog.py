@@ -105,8 +105,8 @@ def test_page_loads_without_console_errors(browser: webdriver.Chrome, catalog_pa
     errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
     assert not errors, errors
     images = browser.find_elements(By.CSS_SELECTOR, "#handouts img")
-    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
-    assert images and all(browser.execute_script("return arguments[0].naturalWidth", i) > 0 for i in images[:6])
+    assert images
+    WebDriverWait(browser, 30).until(lambda _: all(shown(browser, image) for image in images[:6]))  # those on screen
 
 
 def test_filter_narrows_the_list(browser: webdriver.Chrome, catalog_page: Path) -> None:
