@@ -14,11 +14,11 @@ import io
 import itertools
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 import pypdfium2 as pdfium
@@ -27,7 +27,7 @@ from PIL import Image
 from handout.inline import plain
 from handout.locales import labels_for
 from handout.output import write_atomic
-from handout.render import BodyBand
+from handout.render import BodyBand, without_body
 from handout.schema import Topic
 
 THUMBNAILS = ".thumbs"
@@ -63,52 +63,79 @@ def thumbnail(pdf: bytes, body: BodyBand | None = None) -> Image.Image:
     """The picture of a one-page PDF, THUMBNAIL_WIDTH pixels wide.
 
     With ``body``, the body's band comes from the last page that drew the same body: pdfium then
-    draws only the header and footer, which skips most of the page's text.
+    reads and draws only the header and footer (:func:`without_body`), which skips most of the
+    page's text.
     """
+    kept = _bands.get(body.drawing) if body is not None else None
+    if body is not None and kept is not None:
+        around = _opened(without_body(pdf), lambda page: _around(page, body, kept))
+        if around is not None:
+            _bands.move_to_end(body.drawing)
+            return around
+    return _opened(pdf, lambda page: _whole(page, body))
+
+
+_Picture = TypeVar("_Picture")
+
+
+def _opened(pdf: bytes, draw: Callable[[pdfium.PdfPage], _Picture]) -> _Picture:
     document = pdfium.PdfDocument(pdf)
     try:
         page = document[0]
-        image = _picture(page, body)
+        picture = draw(page)
         page.close()
     finally:
         document.close()  # pdfium's memory is its own: free it now, not when Python collects
+    return picture
+
+
+@dataclass(frozen=True)
+class _Band:
+    """A body's band in the thumbnail: its pixels, rows ``top`` to ``bottom`` of the page at ``scale``."""
+
+    scale: float
+    top: int
+    bottom: int
+    pixels: Image.Image
+
+
+def _rows(page: pdfium.PdfPage, body: BodyBand) -> tuple[float, int, int]:
+    """The scale of the thumbnail, and the first and last rows of pixels of the body's band (whole rows
+    inside it: no stroke of the header or footer reaches them)."""
+    scale, height = THUMBNAIL_WIDTH / page.get_width(), page.get_height()
+    return scale, math.ceil((height - body.top) * scale), math.floor((height - body.bottom) * scale)
+
+
+def _whole(page: pdfium.PdfPage, body: BodyBand | None) -> Image.Image:
+    """The whole page drawn; the band of its body is kept for the next page that draws it."""
+    image: Image.Image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
+    if body is not None:
+        scale, top, bottom = _rows(page, body)
+        _bands[body.drawing] = _Band(scale, top, bottom, image.crop((0, top, image.width, bottom)))
+        if len(_bands) > BANDS_KEPT:
+            _bands.popitem(last=False)
     return image
 
 
-def _picture(page: pdfium.PdfPage, body: BodyBand | None) -> Image.Image:
-    scale = THUMBNAIL_WIDTH / page.get_width()
+def _around(page: pdfium.PdfPage, body: BodyBand, kept: _Band) -> Image.Image | None:
+    """The kept band with the page's header drawn above it and its footer below; None if the band is
+    not where it was kept (another paper size)."""
+    scale, top, bottom = _rows(page, body)
+    if (scale, top, bottom) != (kept.scale, kept.top, kept.bottom):
+        return None
     height = math.ceil(page.get_height() * scale)
-    if body is None:
-        whole: Image.Image = page.render(scale=scale).to_pil()
-        return whole
-    # Whole rows of pixels inside the band: no stroke of the header or footer reaches them.
-    band_top = math.ceil((page.get_height() - body.top) * scale)
-    band_bottom = math.floor((page.get_height() - body.bottom) * scale)
-    key = (body.drawing, scale, band_top, band_bottom)
-    band = _bands.get(key)
-    if band is None:
-        image: Image.Image = page.render(scale=scale).to_pil()
-        _keep(key, image.crop((0, band_top, image.width, band_bottom)))
-        return image
-    _bands.move_to_end(key)
     # pypdfium2 rounds a crop up to whole pixels: half a pixel less lands on the row wanted.
-    header = page.render(scale=scale, crop=(0, (height - band_top - 0.5) / scale, 0, 0)).to_pil()
-    footer = page.render(scale=scale, crop=(0, 0, 0, (band_bottom - 0.5) / scale)).to_pil()
+    header = page.render(scale=scale, crop=(0, (height - top - 0.5) / scale, 0, 0)).to_pil()
+    footer = page.render(scale=scale, crop=(0, 0, 0, (bottom - 0.5) / scale)).to_pil()
     composed = Image.new(header.mode, (header.width, height))
     composed.paste(header, (0, 0))
-    composed.paste(band, (0, band_top))
-    composed.paste(footer, (0, band_bottom))
+    composed.paste(kept.pixels, (0, top))
+    composed.paste(footer, (0, bottom))
     return composed
 
 
 BANDS_KEPT = 32  # about 100 kB each
-_bands: OrderedDict[tuple[int, float, int, int], Image.Image] = OrderedDict()
-
-
-def _keep(key: tuple[int, float, int, int], band: Image.Image) -> None:
-    _bands[key] = band
-    if len(_bands) > BANDS_KEPT:
-        _bands.popitem(last=False)
+_bands: OrderedDict[int, _Band] = OrderedDict()  # by the drawing of the body
 
 
 def _href(relative: str) -> str:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.pdfbase.pdfdoc import PDFArrayCompact, PDFStream, PDFZCompress
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, PageTemplate
 from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
@@ -119,6 +122,62 @@ def _not_drawn(*_: object, **__: object) -> None:
     pass
 
 
+class _TwoStreamCanvas(Canvas):  # type: ignore[misc]
+    """A canvas whose first page's content is two streams, the header and footer, then the body.
+
+    The body's stream is the same bytes on every page that draws the same body, so it is
+    compressed once; and the page without its body stream is the header and footer alone, which
+    is all a thumbnail needs drawn once it has the body's pixels (:func:`without_body`).
+    """
+
+    body_starts: int | None = None  # where the body's operators start in the page's code
+
+    def showPage(self) -> None:
+        code, preamble, starts = self._code, self._preamble, self.body_starts
+        super().showPage()  # puts the page in the document and starts a new page's code
+        if starts is None:
+            return
+        self.body_starts = None
+        page = self._doc.Pages.pages[-1]
+        chrome = "\n".join([*self._psCommandsBeforePage, preamble, *code[:starts]]) + "\n"
+        body = "\n".join([*code[starts:], *self._psCommandsAfterPage]) + "\n"
+        page.Contents = PDFArrayCompact([PDFStream(content=chrome, filters=[PDFZCompress]),
+                                         PDFStream(content=body, filters=[_KEPT_FLATE])])  # fmt: skip
+
+
+class _KeptFlate:
+    """Flate compression of page bodies, each compressed once and kept while recently used."""
+
+    pdfname = "FlateDecode"
+
+    def __init__(self) -> None:
+        self.kept: OrderedDict[str, bytes] = OrderedDict()
+
+    def encode(self, stream: str) -> bytes:
+        if stream in self.kept:
+            self.kept.move_to_end(stream)
+            return self.kept[stream]
+        compressed = self.kept[stream] = zlib.compress(stream.encode("utf-8"))
+        if len(self.kept) > STORIES_KEPT:
+            self.kept.popitem(last=False)
+        return compressed
+
+
+_KEPT_FLATE = _KeptFlate()
+_CONTENTS = re.compile(rb"/Contents (\d+) 0 R")
+
+
+def without_body(pdf: bytes) -> bytes:
+    """The one-page PDF with its body's stream left out: only the header and footer draw. The same
+    length, so the file's cross-reference table still holds."""
+    contents = _CONTENTS.search(pdf)
+    streams = contents and re.compile(rb"\n%s 0 obj\n\[ \d+ 0 R( \d+ 0 R) \]" % contents[1]).search(pdf)
+    if not streams:
+        raise ValueError("the page's content is not a header stream and a body stream")
+    start, end = streams.span(1)
+    return pdf[:start] + b" " * (end - start) + pdf[end:]
+
+
 def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     """Lay the handout out at body ``size``; a trial only measures and returns no PDF.
 
@@ -162,7 +221,7 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
         ]
     )
     try:
-        doc.build(flowables, canvasmaker=_MeasuringCanvas if trial else Canvas)
+        doc.build(flowables, canvasmaker=_MeasuringCanvas if trial else _TwoStreamCanvas)
     except LayoutError:
         return Rendered(b"", 2, column_height)
     finally:
@@ -200,6 +259,7 @@ def _chrome_in_front(page: Page) -> Callable[[Canvas, _HandoutDoc], None]:
         body_end = len(code)
         page.draw_chrome(canvas)
         code[doc.page_start :] = code[body_end:] + code[doc.page_start : body_end]
+        canvas.body_starts = doc.page_start + len(code) - body_end
 
     return draw
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFontFace
 from handout import render as rendering
 from handout.compose import Composer
 from handout.page import GAP
-from handout.resolve import Project, load_clinic, load_layout
+from handout.resolve import Project, load_clinic, load_content, load_layout
 
 PROJECT = Project.at(REPO / "content.yaml")
 SCALE = 2.0  # pixels per point
@@ -207,3 +208,31 @@ def test_a_body_laid_out_for_one_clinic_is_drawn_unchanged_for_the_next(
     arguments = build_args(TOPIC, language, "okafor-twin", fresh, content=project)
     subprocess.run([sys.executable, "-m", "handout", *map(str, arguments)], check=True, capture_output=True)
     assert second == fresh.read_bytes()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_page_is_its_header_and_footer_then_its_body_which_clinics_share(project: Path, language: str) -> None:
+    """The page's content is two streams, header and footer first. The body's is the same bytes for
+    every clinic that shares the body, and the page without it (which thumbnails draw) keeps the
+    header and footer and nothing of the body."""
+    add_twin(project, {"name": "Okafor Twin Clinic", "phone": "(740) 555-0199"})
+    render_for = renderer(project, language)
+    first, twin = render_for("okafor-community").pdf, render_for("okafor-twin").pdf
+    chrome, body = _streams(first)
+    twin_chrome, twin_body = _streams(twin)
+    assert body == twin_body and chrome != twin_chrome
+    whole, alone = _text(twin), _text(rendering.without_body(twin))
+    assert len(rendering.without_body(twin)) == len(twin)
+    title = load_content(project).content.topics[0].documents[language].title
+    for text in ("Okafor Twin Clinic", "(740) 555-0199"):
+        assert text in alone and whole.index(text) < whole.index(title[:8])
+    assert title[:8] not in alone and title[:8] in whole
+
+
+def _streams(pdf: bytes) -> list[bytes]:
+    contents = PdfReader(io.BytesIO(pdf)).pages[0]["/Contents"]
+    return [stream.get_object()._data for stream in contents]
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
