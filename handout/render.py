@@ -170,12 +170,12 @@ _CONTENTS = re.compile(rb"/Contents (\d+) 0 R")
 def without_body(pdf: bytes) -> bytes:
     """The one-page PDF with its body's stream left out: only the header and footer draw. The same
     length, so the file's cross-reference table still holds."""
-    contents = _CONTENTS.search(pdf)
-    streams = contents and re.compile(rb"\n%s 0 obj\n\[ \d+ 0 R( \d+ 0 R) \]" % contents[1]).search(pdf)
-    if not streams:
-        raise ValueError("the page's content is not a header stream and a body stream")
-    start, end = streams.span(1)
-    return pdf[:start] + b" " * (end - start) + pdf[end:]
+    for contents in _CONTENTS.finditer(pdf):  # the page's, even if the bytes of another object look alike
+        streams = re.compile(rb"\n%s 0 obj\n\[ \d+ 0 R( \d+ 0 R) \]\nendobj" % contents[1]).search(pdf)
+        if streams:
+            start, end = streams.span(1)
+            return pdf[:start] + b" " * (end - start) + pdf[end:]
+    raise ValueError("the page's content is not a header stream and a body stream")
 
 
 def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
