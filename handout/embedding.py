@@ -71,7 +71,7 @@ def use_fonts(doc: PDFDocument, uses: tuple[FontUse, ...]) -> None:
         raise AssertionError("fonts got other internal names than where they were drawn")
 
 
-class _Kept:
+class Kept:
     """The most recently used byte strings, up to a total size."""
 
     def __init__(self, limit: int) -> None:
@@ -94,8 +94,8 @@ class _Kept:
 
 # The body's subsets of all the languages a worker prints: a few MB. The clinics' own subsets are
 # small and pass through.
-_programs = _Kept(24 * 1024 * 1024)  # font programs cut from the font files, and compressed
-_widths = _Kept(2 * 1024 * 1024)  # widths arrays, formatted
+_programs = Kept(24 * 1024 * 1024)  # font programs cut from the font files, and compressed
+_widths = Kept(2 * 1024 * 1024)  # widths arrays, formatted
 
 
 def reuse_subsets(font: TTFont) -> None:
@@ -134,15 +134,18 @@ def _formatted(widths: PDFArray) -> bytes:
     return _widths.get(tuple(widths.sequence), lambda: cast(bytes, widths.format(None)))
 
 
-class _ReusedFlate:
-    """ReportLab's Flate filter, with the compressed font programs and character maps kept."""
+class ReusedFlate:
+    """ReportLab's Flate filter, with what it compressed kept in ``kept``: a stream that many documents
+    share is compressed once."""
 
     pdfname = "FlateDecode"
 
-    @staticmethod
-    def encode(stream: bytes | str) -> bytes:
+    def __init__(self, kept: Kept) -> None:
+        self.kept = kept
+
+    def encode(self, stream: bytes | str) -> bytes:
         data = stream.encode("utf-8") if isinstance(stream, str) else stream
-        return _programs.get(("flate", data), lambda: zlib.compress(data), extra=len(data))
+        return self.kept.get(("flate", data), lambda: zlib.compress(data), extra=len(data))
 
 
-_REUSED_FLATE = _ReusedFlate()
+_REUSED_FLATE = ReusedFlate(_programs)  # font programs and character maps

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
@@ -24,7 +23,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, Pag
 from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
 
 from handout.compose import Composer
-from handout.embedding import FontUse, fonts_used, start_new_subsets, use_fonts
+from handout.embedding import FontUse, Kept, ReusedFlate, fonts_used, start_new_subsets, use_fonts
 from handout.inline import plain
 from handout.page import GAP, Page, stack_height
 
@@ -142,28 +141,11 @@ class _TwoStreamCanvas(Canvas):  # type: ignore[misc]
         chrome = "\n".join([*self._psCommandsBeforePage, preamble, *code[:starts]]) + "\n"
         body = "\n".join([*code[starts:], *self._psCommandsAfterPage]) + "\n"
         page.Contents = PDFArrayCompact([PDFStream(content=chrome, filters=[PDFZCompress]),
-                                         PDFStream(content=body, filters=[_KEPT_FLATE])])  # fmt: skip
+                                         PDFStream(content=body, filters=[_BODY_FLATE])])  # fmt: skip
 
 
-class _KeptFlate:
-    """Flate compression of page bodies, each compressed once and kept while recently used."""
-
-    pdfname = "FlateDecode"
-
-    def __init__(self) -> None:
-        self.kept: OrderedDict[str, bytes] = OrderedDict()
-
-    def encode(self, stream: str) -> bytes:
-        if stream in self.kept:
-            self.kept.move_to_end(stream)
-            return self.kept[stream]
-        compressed = self.kept[stream] = zlib.compress(stream.encode("utf-8"))
-        if len(self.kept) > STORIES_KEPT:
-            self.kept.popitem(last=False)
-        return compressed
-
-
-_KEPT_FLATE = _KeptFlate()
+# Page bodies, compressed once for every page that draws the same body.
+_BODY_FLATE = ReusedFlate(Kept(8 * 1024 * 1024))
 _CONTENTS = re.compile(rb"/Contents (\d+) 0 R")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import build_args
 from pypdf import PdfReader
 
-from handout.embedding import _Kept
+from handout.embedding import Kept
 
 TOPIC = "muscle-calcification"
 
@@ -48,7 +48,7 @@ def test_the_body_s_subsets_are_the_same_bytes_for_clinics_with_other_names_colo
 
 
 def test_kept_bytes_stay_within_the_limit_and_the_newest_are_kept() -> None:
-    kept = _Kept(limit=100)
+    kept = Kept(limit=100)
     made: list[str] = []
 
     def maker(name: str, size: int) -> bytes:
