@@ -66,12 +66,10 @@ def thumbnail(pdf: bytes, body: BodyBand | None = None) -> Image.Image:
     reads and draws only the header and footer (:func:`without_body`), which skips most of the
     page's text.
     """
-    kept = _bands.get(body.drawing) if body is not None else None
-    if body is not None and kept is not None:
-        around = _opened(without_body(pdf), lambda page: _around(page, body, kept))
-        if around is not None:
-            _bands.move_to_end(body.drawing)
-            return around
+    band = _bands.get(body.drawing) if body is not None else None
+    if body is not None and band is not None:
+        _bands.move_to_end(body.drawing)
+        return _opened(without_body(pdf), lambda page: _around(page, body, band))
     return _opened(pdf, lambda page: _whole(page, body))
 
 
@@ -89,19 +87,10 @@ def _opened(pdf: bytes, draw: Callable[[pdfium.PdfPage], _Picture]) -> _Picture:
     return picture
 
 
-@dataclass(frozen=True)
-class _Band:
-    """A body's band in the thumbnail: its pixels, rows ``top`` to ``bottom`` of the page at ``scale``."""
-
-    scale: float
-    top: int
-    bottom: int
-    pixels: Image.Image
-
-
 def _rows(page: pdfium.PdfPage, body: BodyBand) -> tuple[float, int, int]:
     """The scale of the thumbnail, and the first and last rows of pixels of the body's band (whole rows
-    inside it: no stroke of the header or footer reaches them)."""
+    inside it: no stroke of the header or footer reaches them). A drawing is of one page size and one
+    set of frames, so these are the same on every page that draws it."""
     scale, height = THUMBNAIL_WIDTH / page.get_width(), page.get_height()
     return scale, math.ceil((height - body.top) * scale), math.floor((height - body.bottom) * scale)
 
@@ -110,32 +99,29 @@ def _whole(page: pdfium.PdfPage, body: BodyBand | None) -> Image.Image:
     """The whole page drawn; the band of its body is kept for the next page that draws it."""
     image: Image.Image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
     if body is not None:
-        scale, top, bottom = _rows(page, body)
-        _bands[body.drawing] = _Band(scale, top, bottom, image.crop((0, top, image.width, bottom)))
+        _, top, bottom = _rows(page, body)
+        _bands[body.drawing] = image.crop((0, top, image.width, bottom))
         if len(_bands) > BANDS_KEPT:
             _bands.popitem(last=False)
     return image
 
 
-def _around(page: pdfium.PdfPage, body: BodyBand, kept: _Band) -> Image.Image | None:
-    """The kept band with the page's header drawn above it and its footer below; None if the band is
-    not where it was kept (another paper size)."""
+def _around(page: pdfium.PdfPage, body: BodyBand, band: Image.Image) -> Image.Image:
+    """The kept band with the page's header drawn above it and its footer below."""
     scale, top, bottom = _rows(page, body)
-    if (scale, top, bottom) != (kept.scale, kept.top, kept.bottom):
-        return None
     height = math.ceil(page.get_height() * scale)
     # pypdfium2 rounds a crop up to whole pixels: half a pixel less lands on the row wanted.
     header = page.render(scale=scale, crop=(0, (height - top - 0.5) / scale, 0, 0)).to_pil()
     footer = page.render(scale=scale, crop=(0, 0, 0, (bottom - 0.5) / scale)).to_pil()
     composed = Image.new(header.mode, (header.width, height))
     composed.paste(header, (0, 0))
-    composed.paste(kept.pixels, (0, top))
+    composed.paste(band, (0, top))
     composed.paste(footer, (0, bottom))
     return composed
 
 
 BANDS_KEPT = 32  # about 100 kB each
-_bands: OrderedDict[int, _Band] = OrderedDict()  # by the drawing of the body
+_bands: OrderedDict[int, Image.Image] = OrderedDict()  # by the drawing of the body
 
 
 def _href(relative: str) -> str:
