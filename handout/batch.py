@@ -724,25 +724,32 @@ def _execute(request: BatchRequest, pending: _Jobs, plan_: Plan,
     lanes, shared = _worker_lanes(pending, workers, plan_)
     pools = [ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) for _ in lanes]
     futures: dict[Future[list[Result]], int] = {}  # each group not finished yet, and its worker
+    unfinished = [0] * len(pools)  # groups not finished yet, by worker
     left = deque(_groups(shared, SHARED_GROUP_SIZE))
+
+    def submit(index: int, group: _Jobs) -> None:
+        futures[pools[index].submit(_build_group, group, request.fail_fast)] = index
+        unfinished[index] += 1
+
     try:
-        for index, (pool, lane) in enumerate(zip(pools, lanes, strict=True)):
+        for index, lane in enumerate(lanes):
             for group in _groups(lane, GROUP_SIZE):
-                futures[pool.submit(_build_group, group, request.fail_fast)] = index
+                submit(index, group)
         while True:
-            for index, pool in enumerate(pools):  # a worker near the end of its own jobs takes shared ones
-                while left and list(futures.values()).count(index) < 2:
-                    futures[pool.submit(_build_group, left.popleft(), request.fail_fast)] = index
+            for index in range(len(pools)):  # a worker near the end of its own jobs takes shared ones
+                while left and unfinished[index] < 2:
+                    submit(index, left.popleft())
             if not futures:
                 break
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
             for future in done:
-                del futures[future]
+                unfinished[futures.pop(future)] -= 1
                 if not future.cancelled():
                     yield from future.result()
             if stop():  # those not started yet are given up; those running are still waited for
                 left.clear()
-                futures = {future: index for future, index in futures.items() if not future.cancel()}
+                for future in [future for future in futures if future.cancel()]:
+                    unfinished[futures.pop(future)] -= 1
     finally:
         for future in futures:
             future.cancel()
