@@ -11,7 +11,6 @@ import gc
 import importlib.util
 import mmap
 import unicodedata
-from array import array
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
 from handout.embedding import reuse_subsets
 from handout.errors import NotFoundError
+from handout.font_cache import cached_tables
 from handout.loading import load_yaml, validate
 from handout.locales import babel_locale
 from handout.schema import FontFiles, ScriptTable
@@ -124,9 +124,7 @@ def family_of(language: str) -> FamilyWeight:
 def _registered(name: str, files: FontFiles) -> FontFamily:
     family = FontFamily(name, *_font_files(files))
     for face, path in ((family.regular, family.regular_file), (family.bold, family.bold_file)):
-        font = _mapped_font(face, path)
-        if not _shaped(name):
-            del font.face.glyphToChar  # glyph -> characters: only shaping looks glyphs up (3-6 MB a CJK face)
+        font = _mapped_font(face, path, glyph_maps=_shaped(name))
         reuse_subsets(font)
         pdfmetrics.registerFont(font)
     # <b> inside a paragraph switches to the bold face; there is no italic in a handout.
@@ -165,10 +163,11 @@ class _Window:
         return self.data[self.start + part.start : self.start + part.stop]
 
 
-def _mapped_font(name: str, path: Path) -> TTFont:
+def _mapped_font(name: str, path: Path, glyph_maps: bool) -> TTFont:
     """A TrueType font whose file is mapped, not read: of a CJK font's 5-10 MB only the pages of the
     tables parsed and the glyphs printed are ever in memory, and the workers of a batch share them."""
-    font = TTFont(name, _MappedFile(path))
+    with cached_tables(glyph_maps):
+        font = TTFont(name, _MappedFile(path))
     face: TTFontFace = font.face
     read_table = face.get_table
 
@@ -177,7 +176,6 @@ def _mapped_font(name: str, path: Path) -> TTFont:
         return _Window(face._ttf_data, face.get_table_pos(tag)[0]) if tag == "glyf" else read_table(tag)
 
     face.get_table = get_table
-    _compact(face)
     # ReportLab gives HarfBuzz the font's bytes; HarfBuzz maps the file itself. These are the
     # attributes TTFont.hbFace sets on first use.
     font.__dict__.update(
@@ -188,27 +186,6 @@ def _mapped_font(name: str, path: Path) -> TTFont:
         }
     )
     return font
-
-
-class _Metrics:
-    """A face's (advance, left side bearing) per glyph, as ReportLab's list of pairs reads, in two arrays."""
-
-    def __init__(self, pairs: list[tuple[float, float]]) -> None:
-        self.advances = array("d", (pair[0] for pair in pairs))
-        self.bearings = array("d", (pair[1] for pair in pairs))
-
-    def __getitem__(self, glyph: int) -> tuple[float, float]:
-        return self.advances[glyph], self.bearings[glyph]
-
-    def __len__(self) -> int:
-        return len(self.advances)
-
-
-def _compact(face: TTFontFace) -> None:
-    """Keep the per-glyph tables ReportLab parsed as arrays: a CJK face has 20,000-30,000 glyphs,
-    each entry a Python object of its own in ReportLab's lists (3-5 MB a face)."""
-    face.hmetrics = _Metrics(face.hmetrics)
-    face.glyphPos = array("q", face.glyphPos)
 
 
 @cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from handout.cli import main
 from handout.fit import fit
+from handout.font_cache import CACHE_FOLDER_VARIABLE
 from handout.page import Page
 from handout.render import Rendered, render
 from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
@@ -81,6 +84,15 @@ def project(tmp_path: Path) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden images in tests/golden/")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The fonts' tables go to a cache folder of the session's (for its subprocesses too), not the user's."""
+    os.environ[CACHE_FOLDER_VARIABLE] = tempfile.mkdtemp(prefix="handout-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop(CACHE_FOLDER_VARIABLE), ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

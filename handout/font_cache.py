@@ -1,0 +1,190 @@
+"""What ReportLab reads from a TrueType file when it opens it, held compactly and kept on disk.
+
+ReportLab parses a font's character map and metrics in Python each time a process opens the
+font: 30-90 ms a face for the CJK and Arabic fonts. What it reads depends only on the file and
+on ReportLab's version, so the first process to open a face keeps what was read in the cache
+folder, and later ones read it back in a few milliseconds.
+
+The folder is ``$HANDOUT_CACHE_DIR``, else the platform's cache folder for handout
+(``~/.cache/handout`` on Linux). Deleting it is safe. A cache file that is missing, unreadable or
+made by another version is read from the font again; one that cannot be written is not kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from reportlab import Version as REPORTLAB_VERSION
+from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontFile
+
+from handout.errors import OutputError
+from handout.output import write_atomic
+
+CACHE_FOLDER_VARIABLE = "HANDOUT_CACHE_DIR"
+FORMAT = 1  # raise when what is stored changes
+
+
+def cache_folder() -> Path:
+    configured = os.environ.get(CACHE_FOLDER_VARIABLE)
+    return Path(configured) if configured else platformdirs.user_cache_path("handout", appauthor=False)
+
+
+class Metrics:
+    """A face's (advance, left side bearing) per glyph, as ReportLab's list of pairs reads, in two arrays."""
+
+    def __init__(self, advances: array[float], bearings: array[float]) -> None:
+        self.advances, self.bearings = advances, bearings
+
+    @classmethod
+    def of(cls, pairs: list[tuple[float, float]]) -> Metrics:
+        return cls(array("d", (pair[0] for pair in pairs)), array("d", (pair[1] for pair in pairs)))
+
+    def __getitem__(self, glyph: int) -> tuple[float, float]:
+        return self.advances[glyph], self.bearings[glyph]
+
+    def __len__(self) -> int:
+        return len(self.advances)
+
+
+@contextmanager
+def cached_tables(glyph_maps: bool) -> Iterator[None]:
+    """Within, a TrueType face that ReportLab opens reads its tables from the cache when it can.
+
+    The per-glyph tables are kept as arrays: a CJK face has 20,000-30,000 glyphs, each entry a
+    Python object of its own in ReportLab's lists (3-5 MB a face). Without ``glyph_maps`` the face
+    has no map from glyphs to characters: only shaping looks glyphs up (3-6 MB a CJK face).
+    ReportLab parses in its face's constructor, with no hook of its own, hence the method replaced
+    for the time of the block.
+    """
+
+    def extract_info(face: TTFontFace, charInfo: int = 1) -> None:
+        _read_tables(face, charInfo, glyph_maps)
+
+    TTFontFace.extractInfo = extract_info
+    try:
+        yield
+    finally:
+        del TTFontFace.extractInfo  # ReportLab's own, inherited, again
+
+
+def _read_tables(face: TTFontFace, char_info: int, glyph_maps: bool) -> None:
+    path = _cache_file(face.filename) if char_info else None
+    stored = _load(path) if path is not None else None
+    if stored is not None:
+        _restore(face, stored, glyph_maps)
+        return
+    before = dict(face.__dict__)
+    TTFontFile.extractInfo(face, char_info)
+    face.hmetrics = Metrics.of(face.hmetrics)
+    face.glyphPos = array("q", face.glyphPos)
+    if path is not None:
+        _keep(path, {name: value for name, value in face.__dict__.items() if before.get(name, _UNSET) is not value})
+    if not glyph_maps:
+        del face.glyphToChar
+
+
+_UNSET = object()
+
+
+def _cache_file(font_file: str) -> Path | None:
+    """Where the tables of ``font_file`` are kept: named by the file, its size and time, and the versions
+    of what reads and writes them."""
+    try:
+        stat = os.stat(font_file)
+    except (OSError, TypeError, ValueError):  # not a file's name
+        return None
+    versions = f"{FORMAT}|{REPORTLAB_VERSION}|{sys.version}"
+    identity = f"{versions}|{os.path.abspath(font_file)}|{stat.st_size}|{stat.st_mtime_ns}"
+    return cache_folder() / "fonts" / f"{hashlib.sha256(identity.encode()).hexdigest()[:32]}.tables"
+
+
+# What is stored: (FORMAT, attributes marshal writes as they are, names of those that are ReportLab's
+# name strings, the character maps and per-glyph tables as arrays).
+_Stored = tuple[int, dict[str, Any], list[str], dict[str, tuple[tuple[str, bytes], ...]]]
+
+
+def _keep(path: Path, read: dict[str, Any]) -> None:
+    plain = {name: value for name, value in read.items() if name not in _TABLES and name != "_pdfScale"}
+    names = [name for name, value in plain.items() if isinstance(value, TTFNameBytes)]
+    plain |= {name: bytes(plain[name]) for name in names}
+    tables = {name: _arrays(name, read[name]) for name in _TABLES if name in read}
+    try:
+        data = marshal.dumps((FORMAT, plain, names, tables))
+    except ValueError:  # a value of a kind marshal cannot write: leave the face uncached
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data, durable=False)  # lost in a power cut, it is read from the font again
+    except (OSError, OutputError):
+        pass
+
+
+def _load(path: Path) -> _Stored | None:
+    try:
+        stored = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == FORMAT):
+        return None
+    return stored
+
+
+def _restore(face: TTFontFace, stored: _Stored, glyph_maps: bool) -> None:
+    _, plain, names, tables = stored
+    face.__dict__.update(plain)
+    face.__dict__.update({name: TTFNameBytes(plain[name]) for name in names})
+    units = face.unitsPerEm
+    face._pdfScale = (lambda x: x) if units == 1000 else (lambda x, factor=1000 / units: x * factor)
+    for name, parts in tables.items():
+        if name != "glyphToChar" or glyph_maps:
+            setattr(face, name, _table(name, [_array(*part) for part in parts]))
+
+
+_TABLES = ("charToGlyph", "charWidths", "glyphToChar", "hmetrics", "glyphPos")
+
+
+def _arrays(name: str, table: Any) -> tuple[tuple[str, bytes], ...]:
+    parts: tuple[array[Any], ...]
+    if name == "glyphToChar":
+        glyphs = array("I", table)
+        counts = array("I", (len(chars) for chars in table.values()))
+        chars = array("I", (char for chars in table.values() for char in chars))
+        parts = (glyphs, counts, chars)
+    elif name == "hmetrics":
+        parts = (table.advances, table.bearings)
+    elif name == "glyphPos":
+        parts = (table,)
+    else:
+        values = list(table.values())
+        parts = (array("I", table), array("q", values) if all(type(v) is int for v in values) else array("d", values))
+    return tuple((part.typecode, part.tobytes()) for part in parts)
+
+
+def _array(typecode: str, data: bytes) -> array[Any]:
+    part = array(typecode)
+    part.frombytes(data)
+    return part
+
+
+def _table(name: str, parts: list[array[Any]]) -> Any:
+    if name == "glyphToChar":
+        glyphs, counts, chars = parts
+        table, start = {}, 0
+        for glyph, count in zip(glyphs, counts, strict=True):
+            table[glyph] = chars[start : start + count].tolist()
+            start += count
+        return table
+    if name == "hmetrics":
+        return Metrics(*parts)
+    if name == "glyphPos":
+        return parts[0]
+    return dict(zip(*parts, strict=True))
