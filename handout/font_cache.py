@@ -79,8 +79,7 @@ def cached_tables(glyph_maps: bool) -> Iterator[None]:
 def _read_tables(face: TTFontFace, char_info: int, glyph_maps: bool) -> None:
     path = _cache_file(face.filename) if char_info else None
     stored = _load(path) if path is not None else None
-    if stored is not None:
-        _restore(face, stored, glyph_maps)
+    if stored is not None and _restored(face, stored, glyph_maps):
         return
     before = dict(face.__dict__)
     TTFontFile.extractInfo(face, char_info)
@@ -138,8 +137,20 @@ def _load(path: Path) -> _Stored | None:
     return stored
 
 
+def _restored(face: TTFontFace, stored: _Stored, glyph_maps: bool) -> bool:
+    """Whether ``face`` got its tables from ``stored``; if not (a file damaged in a way marshal still
+    reads), it is parsed, which sets every attribute again."""
+    try:
+        _restore(face, stored, glyph_maps)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
+    return True
+
+
 def _restore(face: TTFontFace, stored: _Stored, glyph_maps: bool) -> None:
     _, plain, names, tables = stored
+    if set(tables) != set(_TABLES):
+        raise KeyError("tables missing")
     face.__dict__.update(plain)
     face.__dict__.update({name: TTFNameBytes(plain[name]) for name in names})
     units = face.unitsPerEm

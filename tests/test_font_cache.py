@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from conftest import TOPIC, build_args
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace
 
-from handout.font_cache import CACHE_FOLDER_VARIABLE, Metrics, cache_folder, cached_tables
+from handout.font_cache import CACHE_FOLDER_VARIABLE, FORMAT, Metrics, cache_folder, cached_tables
 from handout.fonts import _font_files, script_table
 
 FONT_FILES = sorted({path for files in script_table().families.values() for path in _font_files(files)})
@@ -100,8 +101,10 @@ def test_a_handout_is_the_same_bytes_with_the_cache_empty_kept_or_damaged(tmp_pa
     assert len(kept) == 4  # the Chinese and the fallback family, regular and bold
 
     read_back = _build(tmp_path, "read-back", cache)
-    for file in kept:
-        file.write_bytes(file.read_bytes()[:1000])  # as a full disk or an older version might leave it
+    for file in kept[:2]:
+        file.write_bytes(file.read_bytes()[:1000])  # as a full disk might leave it
+    for file in kept[2:]:  # readable, of this format, and wrong
+        file.write_bytes(marshal.dumps((FORMAT, {}, [], {"charToGlyph": (("I", b"abc"), ("q", b""))})))
     damaged = _build(tmp_path, "damaged", cache)
 
     assert parsed == read_back == damaged
