@@ -134,19 +134,25 @@ def display_text(pieces: Sequence[Piece], base_level: int = 1) -> str:
     return "".join(run.visual_text for run in visual_runs(resolved_chars(pieces, base_level), base_level))
 
 
+# HarfBuzz's advances are in thousandths of the font size, so a text is shaped once for every size:
+# fitting a page tries several. (A font's size would matter only to a font with a tracking table, 'trak'.)
+SHAPING_SIZE = 10.0
+
+
 @lru_cache(maxsize=8192)
-def _shaped(text: str, face: str, size: float) -> tuple[Any, float]:
-    """Text shaped by HarfBuzz (joined letters, visual order within the run) and its width."""
-    shaped = shapeStr(text, face, size)
+def _shaped(text: str, face: str) -> tuple[Any, float | None]:
+    """Text shaped by HarfBuzz (joined letters, visual order within the run) and the sum of its glyphs'
+    advances in thousandths of the size; None when shaping changed nothing, and the text is measured as is."""
+    shaped = shapeStr(text, face, SHAPING_SIZE)
     if isinstance(shaped, ShapedStr):
-        return shaped, sum(d.x_advance for d in shaped.__shapeData__) * size / 1000
-    return shaped, float(stringWidth(text, face, size))
+        return shaped, sum(d.x_advance for d in shaped.__shapeData__)
+    return shaped, None
 
 
 @lru_cache(maxsize=8192)
-def _drawn(text: str, face: str, size: float) -> Any:
+def _drawn(text: str, face: str) -> Any:
     """The shaped text as drawn: its codes copy and search as ``text`` (see handout.shaping.spelled)."""
-    return spelled(text, face, _shaped(text, face, size)[0])
+    return spelled(text, face, _shaped(text, face)[0])
 
 
 class _Fonts:
@@ -159,7 +165,12 @@ class _Fonts:
         return str(self.bold if bold else self.regular)
 
     def shaped(self, text: str, bold: bool) -> tuple[Any, float]:
-        return _shaped(text, self.face(bold), self.size)
+        """The text shaped, and its width at this size."""
+        face = self.face(bold)
+        shaped, advances = _shaped(text, face)
+        if advances is None:
+            return shaped, float(stringWidth(text, face, self.size))
+        return shaped, advances * self.size / 1000
 
     def width(self, chars: Sequence[Char]) -> float:
         """Width of characters in logical order (shaping changes widths, not their sum's order)."""
@@ -298,5 +309,5 @@ class BidiParagraph(Flowable):  # type: ignore[misc]
         for text, width, bold in placed:
             face = self.fonts.face(bold)
             self.canv.setFont(face, self.fonts.size)
-            self.canv.drawString(x, baseline, _drawn(text, face, self.fonts.size))
+            self.canv.drawString(x, baseline, _drawn(text, face))
             x += width

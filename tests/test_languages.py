@@ -159,6 +159,26 @@ def test_arabic_letters_are_shaped_into_joining_forms() -> None:
     assert forms == ["ARABIC LETTER TEH FINAL FORM", "ARABIC LETTER YEH MEDIAL FORM", "ARABIC LETTER BEH INITIAL FORM"]
 
 
+@pytest.mark.parametrize("language", ["ar", "fa"])
+def test_a_right_to_left_text_is_shaped_alike_at_every_size_so_once_for_all(language: str) -> None:
+    """handout.bidi shapes a text once for every size that fitting tries: HarfBuzz's glyphs, clusters,
+    offsets and advances (in thousandths of the size) must not depend on the size, and widths scale."""
+    from reportlab.pdfbase.ttfonts import shapeStr
+
+    family = script_for(language).family
+    document = load_content(REPO / "content.yaml").content.topics[0].documents[language]
+    words = sorted({word for _, text in document.texts() for word in plain(text, {}).split()})
+    for face in (family.regular, family.bold):
+        for word in words:
+            small, large = shapeStr(word, face, 9.5), shapeStr(word, face, 24)
+            assert str(small) == str(large)
+            assert getattr(small, "__shapeData__", None) == getattr(large, "__shapeData__", None), word
+    longest = max(words, key=len)
+    paragraph = arabic_paragraph(longest)
+    shaped, width = paragraph.fonts.shaped(longest, False)
+    assert width == pytest.approx(sum(d.x_advance for d in shaped.__shapeData__) * paragraph.fonts.size / 1000)
+
+
 def test_arabic_joining_matches_the_golden_image(request: pytest.FixtureRequest) -> None:
     golden = Path(__file__).parent / "golden" / "arabic-joining.png"
     image = render_word("العضلة بيت")
