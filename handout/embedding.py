@@ -5,7 +5,8 @@ the document first uses them. A page draws its body first, then, in subsets of t
 (:func:`start_new_subsets`), the clinic's header and footer: the body's subsets are then the
 same for every clinic. A batch cuts, compresses and formats each of them once
 (:func:`reuse_subsets`), and :mod:`handout.render` reuses a drawn body with the code each
-character got (:func:`fonts_used`, :func:`use_fonts`).
+character got (:func:`fonts_used`, :func:`use_fonts`). Operators that refer to no object of
+their own document (:func:`resources`) can be drawn again in another.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import cast
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDocument
 from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
+from reportlab.pdfgen.canvas import Canvas
 
 
 def start_new_subsets(doc: PDFDocument) -> None:
@@ -69,6 +71,14 @@ def use_fonts(doc: PDFDocument, uses: tuple[FontUse, ...]) -> None:
         state.nextCode = use.next_code
     if list(doc.fontMapping.items()) != [(use.name, use.internal_name) for use in uses]:
         raise AssertionError("fonts got other internal names than where they were drawn")
+
+
+def resources(canvas: Canvas) -> tuple[int, ...]:
+    """How many images, forms, annotations, colour spaces and graphics states the document has so far:
+    operators drawn while these stay the same refer to none of their own, and can be drawn again in
+    another document that has the same fonts."""
+    return (len(canvas._doc.idToObject), len(canvas._formsinuse), len(canvas._annotationrefs),
+            len(canvas._colorsUsed), len(canvas._shadingUsed), len(canvas._extgstate._c))  # fmt: skip
 
 
 class Kept:

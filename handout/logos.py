@@ -7,7 +7,7 @@ import io
 import math
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -18,6 +18,8 @@ from reportlab.lib.utils import ImageReader, _digester
 from reportlab.pdfbase.pdfdoc import PDFImageXObject, PDFObjectReference
 from reportlab.pdfgen.canvas import Canvas
 from svglib.svglib import svg2rlg
+
+from handout.embedding import resources
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 16_000_000
@@ -83,6 +85,8 @@ class Logo:
     width: float
     height: float
     image: Drawing | EmbeddedImage
+    # An SVG logo's operators as drawn on the clinic's first page, if they can be drawn again on the others.
+    drawn: list[tuple[str, ...]] = field(default_factory=list, compare=False, repr=False)
 
     def draw(self, canvas: Canvas, x: float, y: float, max_width: float, max_height: float, font: str) -> float:
         """Draw the logo scaled into the box whose lower-left corner is (x, y); ``font`` is the page's font."""
@@ -90,15 +94,33 @@ class Logo:
         width, height = self.width * scale, self.height * scale
         top = y + (max_height - height) / 2
         if isinstance(self.image, Drawing):
-            self.image.initialFontName = font  # else the renderer selects (and references) Helvetica
             canvas.saveState()
             canvas.translate(x, top)
             canvas.scale(scale, scale)
-            renderPDF.draw(self.image, canvas, 0, 0)
+            self._draw_drawing(self.image, canvas, font)
             canvas.restoreState()
         else:
             self.image.draw(canvas, x, top, width, height)
         return width
+
+    def _draw_drawing(self, drawing: Drawing, canvas: Canvas, font: str) -> None:
+        """Walking an SVG's drawing takes ReportLab 0.5 ms for a few shapes, and more for a detailed logo:
+        the operators it gave are drawn again on the clinic's later pages. Not those of a drawing that
+        needed objects of its own in the PDF (an image, a transparency) or drew text, whose character
+        codes are the document's own."""
+        if self.drawn:
+            canvas._code.extend(self.drawn[0])
+            return
+        start, before = len(canvas._code), (resources(canvas), len(canvas._doc.fontMapping))
+        drawing.initialFontName = font  # else the renderer selects (and references) Helvetica
+        renderPDF.draw(drawing, canvas, 0, 0)
+        operators = tuple(canvas._code[start:])
+        if (resources(canvas), len(canvas._doc.fontMapping)) == before and not _has_text(operators):
+            self.drawn.append(operators)
+
+
+def _has_text(operators: tuple[str, ...]) -> bool:
+    return any(token in ("BT", "Tf") for operator in operators for token in operator.split())
 
 
 def read_logo(asset_dir: Path, relative: str) -> Logo:

@@ -23,7 +23,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, FrameBreak, Pag
 from reportlab.platypus.doctemplate import ActionFlowable, LayoutError
 
 from handout.compose import Composer
-from handout.embedding import FontUse, Kept, ReusedFlate, fonts_used, start_new_subsets, use_fonts
+from handout.embedding import FontUse, Kept, ReusedFlate, fonts_used, resources, start_new_subsets, use_fonts
 from handout.inline import plain
 from handout.page import GAP, Page, stack_height
 
@@ -81,11 +81,11 @@ class _HandoutDoc(BaseDocTemplate):  # type: ignore[misc]
     def handle_pageBegin(self) -> None:
         super().handle_pageBegin()
         self.page_start, self.fonts_at_start = len(self.canv._code), len(self.canv._doc.fontMapping)
-        self.resources_at_start = _resources(self.canv)
+        self.resources_at_start = resources(self.canv)
 
     def body_as_drawn(self, canvas: Canvas) -> _Body | None:
         """The first page's body as drawn so far, if it is only operators and fonts, which can be drawn again."""
-        if self.page != 1 or self.page_start or self.fonts_at_start or _resources(canvas) != self.resources_at_start:
+        if self.page != 1 or self.page_start or self.fonts_at_start or resources(canvas) != self.resources_at_start:
             return None
         return _Body(tuple(canvas._code), fonts_used(canvas._doc))
 
@@ -282,12 +282,6 @@ class _DrawnBody(Flowable):  # type: ignore[misc]
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         canvas._code.extend(self.body.code)
         use_fonts(canvas._doc, self.body.fonts)
-
-
-def _resources(canvas: Canvas) -> tuple[int, ...]:
-    """How many images, forms, annotations, colour spaces and graphics states the document has so far."""
-    return (len(canvas._doc.idToObject), len(canvas._formsinuse), len(canvas._annotationrefs),
-            len(canvas._colorsUsed), len(canvas._shadingUsed), len(canvas._extgstate._c))  # fmt: skip
 
 
 # A story depends on the document, layout, page size, colours, the placeholder values it prints and

@@ -172,3 +172,35 @@ def test_an_svg_logo_with_a_number_too_large_for_a_pdf_fails_its_clinic_alone(
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert "failed: costa-azul" in result.stderr and "cannot be drawn" in result.stderr
     assert {path.parent.parent.name for path in out.glob("*/*/*.pdf")} == {"okafor-community", "riverside-family"}
+
+
+@pytest.mark.parametrize(
+    ("logo", "drawn_again"),
+    [
+        (None, True),  # the shipped logo: shapes in solid colours
+        ('<rect width="80" height="30" fill="#1D5FA8" fill-opacity="0.5"/>', False),  # a transparency: an object
+        ('<rect width="80" height="30" fill="#1D5FA8"/><text x="5" y="20">Costa</text>', False),  # text
+    ],
+)
+def test_an_svg_logo_is_walked_once_for_all_of_a_clinics_handouts_when_it_can_be(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logo: str | None, drawn_again: bool
+) -> None:
+    if logo is not None:
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40">{logo}</svg>'
+        (project.parent / "clinics" / "costa-azul" / "logo.svg").write_text(svg, encoding="utf-8")
+    scratch = Project.at(project)
+    content, layout = load_content(scratch.content_path), load_layout(scratch, "standard")
+    clinic = load_clinic(scratch, "costa-azul")
+    walks: list[object] = []
+    original = logos.renderPDF.draw
+    monkeypatch.setattr(logos.renderPDF, "draw", lambda *a, **k: walks.append(a) or original(*a, **k))
+    pdfs = {}
+    for language in ("en", "zh-Hans", "es"):  # another font on the second page
+        page = Page(assemble(content, clinic, layout, TOPIC, language))
+        pdfs[language] = render(page, fit(page).body_size).pdf
+    assert len(walks) == (1 if drawn_again else 3)
+    # The same bytes as a process that draws the logo for the first time.
+    fresh = tmp_path / "fresh.pdf"
+    arguments = build_args(TOPIC, "es", "costa-azul", fresh, content=project)
+    subprocess.run([sys.executable, "-m", "handout", *map(str, arguments)], check=True, capture_output=True)
+    assert pdfs["es"] == fresh.read_bytes()
