@@ -262,15 +262,21 @@ def _standing_for(glyph: Glyph, text: str) -> str:
 
 
 def _logical_cmap(make_cmap: Callable[[str, list[int]], str]) -> Callable[[str, list[int]], str]:
-    def cmap_with_logical_text(font_name: str, subset: list[int]) -> str:
+    # Made once per font and subset: a batch embeds the same body subsets in every clinic's handout.
+    # (What a code stands for never changes once the code is given out.)
+    @functools.lru_cache(maxsize=1024)
+    def made(font_name: str, subset: tuple[int, ...]) -> str:
         if not any(code in _text_of for code in subset):
-            return make_cmap(font_name, subset)
+            return make_cmap(font_name, list(subset))
         lines = make_cmap(font_name, [0 if code in _text_of else code for code in subset]).split("\n")
         for slot, code in enumerate(subset):
             if code in _text_of:
                 entry = f"<{slot:02X}> <{_utf16_hex(_text_of[code])}>"
                 lines[lines.index(f"<{slot:02X}> <0000>")] = entry
         return "\n".join(lines)
+
+    def cmap_with_logical_text(font_name: str, subset: list[int]) -> str:
+        return made(font_name, tuple(subset))
 
     cmap_with_logical_text._logical = True  # type: ignore[attr-defined]
     return cmap_with_logical_text
