@@ -6,8 +6,10 @@ on ReportLab's version, so the first process to open a face keeps what was read 
 folder, and later ones read it back in a few milliseconds.
 
 The folder is ``$HANDOUT_CACHE_DIR``, else the platform's cache folder for handout
-(``~/.cache/handout`` on Linux). Deleting it is safe. A cache file that is missing, unreadable or
-made by another version is read from the font again; one that cannot be written is not kept.
+(``~/.cache/handout`` on Linux), with one file for each font file. Deleting it is safe. A cache
+file that is missing, unreadable, or read from another version of the font file or by another
+version of ReportLab or Python is read from the font again and replaced; one that cannot be
+written is not kept.
 """
 
 from __future__ import annotations
@@ -77,16 +79,17 @@ def cached_tables(glyph_maps: bool) -> Iterator[None]:
 
 
 def _read_tables(face: TTFontFace, char_info: int, glyph_maps: bool) -> None:
-    path = _cache_file(face.filename) if char_info else None
-    stored = _load(path) if path is not None else None
+    entry = _cache_entry(face.filename) if char_info else None
+    stored = _load(*entry) if entry is not None else None
     if stored is not None and _restored(face, stored, glyph_maps):
         return
     before = dict(face.__dict__)
     TTFontFile.extractInfo(face, char_info)
     face.hmetrics = Metrics.of(face.hmetrics)
     face.glyphPos = array("q", face.glyphPos)
-    if path is not None:
-        _keep(path, {name: value for name, value in face.__dict__.items() if before.get(name, _UNSET) is not value})
+    if entry is not None:
+        read = {name: value for name, value in face.__dict__.items() if before.get(name, _UNSET) is not value}
+        _keep(*entry, read)
     if not glyph_maps:
         del face.glyphToChar
 
@@ -94,30 +97,31 @@ def _read_tables(face: TTFontFace, char_info: int, glyph_maps: bool) -> None:
 _UNSET = object()
 
 
-def _cache_file(font_file: str) -> Path | None:
-    """Where the tables of ``font_file`` are kept: named by the file, its size and time, and the versions
-    of what reads and writes them."""
+def _cache_entry(font_file: str) -> tuple[Path, str] | None:
+    """Where the tables of ``font_file`` are kept, one file for each font file, and what they must have
+    been read from: the file as it is now (its size and time), by these versions of what reads them."""
     try:
         stat = os.stat(font_file)
     except (OSError, TypeError, ValueError):  # not a file's name
         return None
-    versions = f"{FORMAT}|{REPORTLAB_VERSION}|{sys.version}"
-    identity = f"{versions}|{os.path.abspath(font_file)}|{stat.st_size}|{stat.st_mtime_ns}"
-    return cache_folder() / "fonts" / f"{hashlib.sha256(identity.encode()).hexdigest()[:32]}.tables"
+    path = os.path.abspath(font_file)
+    name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    identity = f"{FORMAT}|{REPORTLAB_VERSION}|{sys.version}|{path}|{stat.st_size}|{stat.st_mtime_ns}"
+    return cache_folder() / "fonts" / f"{name}.tables", identity
 
 
-# What is stored: (FORMAT, attributes marshal writes as they are, names of those that are ReportLab's
-# name strings, the character maps and per-glyph tables as arrays).
-_Stored = tuple[int, dict[str, Any], list[str], dict[str, tuple[tuple[str, bytes], ...]]]
+# What is stored: (what the tables were read from, attributes marshal writes as they are, names of those
+# that are ReportLab's name strings, the character maps and per-glyph tables as arrays).
+_Stored = tuple[str, dict[str, Any], list[str], dict[str, tuple[tuple[str, bytes], ...]]]
 
 
-def _keep(path: Path, read: dict[str, Any]) -> None:
+def _keep(path: Path, identity: str, read: dict[str, Any]) -> None:
     plain = {name: value for name, value in read.items() if name not in _TABLES and name != "_pdfScale"}
     names = [name for name, value in plain.items() if isinstance(value, TTFNameBytes)]
     plain |= {name: bytes(plain[name]) for name in names}
     tables = {name: _arrays(name, read[name]) for name in _TABLES if name in read}
     try:
-        data = marshal.dumps((FORMAT, plain, names, tables))
+        data = marshal.dumps((identity, plain, names, tables))
     except ValueError:  # a value of a kind marshal cannot write: leave the face uncached
         return
     try:
@@ -127,12 +131,14 @@ def _keep(path: Path, read: dict[str, Any]) -> None:
         pass
 
 
-def _load(path: Path) -> _Stored | None:
+def _load(path: Path, identity: str) -> _Stored | None:
+    """The stored tables, if they were read from the font file as it is now; else the caller reads them
+    and writes them over these (a new version of the font, ReportLab or Python)."""
     try:
         stored = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if not (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == FORMAT):
+    if not (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == identity):
         return None
     return stored
 

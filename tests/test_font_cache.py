@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from conftest import TOPIC, build_args
 from pypdf import PdfReader
-from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace
+from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontFile
 
-from handout.font_cache import CACHE_FOLDER_VARIABLE, FORMAT, Metrics, cache_folder, cached_tables
+from handout.font_cache import CACHE_FOLDER_VARIABLE, Metrics, cache_folder, cached_tables
 from handout.fonts import _font_files, script_table
 
 FONT_FILES = sorted({path for files in script_table().families.values() for path in _font_files(files)})
@@ -73,14 +73,23 @@ def test_without_glyph_maps_a_face_has_none_whether_parsed_or_read_back(
     assert "extractInfo" not in TTFontFace.__dict__  # ReportLab's own again after the block
 
 
-def test_a_changed_font_file_is_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_changed_font_file_is_parsed_again_and_its_entry_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(CACHE_FOLDER_VARIABLE, str(tmp_path / "cache"))
+    parses: list[object] = []
+    parse = TTFontFile.extractInfo
+    monkeypatch.setattr(TTFontFile, "extractInfo", lambda *a: parses.append(a) or parse(*a))
     font = tmp_path / "font.ttf"
     font.write_bytes(FONT_FILES[0].read_bytes())
     _opened(font)
-    os.utime(font, ns=(0, 0))
     _opened(font)
-    assert len(list((tmp_path / "cache" / "fonts").iterdir())) == 2
+    assert len(parses) == 1
+    os.utime(font, ns=(0, 0))  # as a new release of the font package would leave it
+    _opened(font)
+    _opened(font)
+    assert len(parses) == 2
+    assert len(list((tmp_path / "cache" / "fonts").iterdir())) == 1  # one entry for each font file
 
 
 def _build(tmp_path: Path, name: str, cache: Path) -> bytes:
@@ -103,8 +112,9 @@ def test_a_handout_is_the_same_bytes_with_the_cache_empty_kept_or_damaged(tmp_pa
     read_back = _build(tmp_path, "read-back", cache)
     for file in kept[:2]:
         file.write_bytes(file.read_bytes()[:1000])  # as a full disk might leave it
-    for file in kept[2:]:  # readable, of this format, and wrong
-        file.write_bytes(marshal.dumps((FORMAT, {}, [], {"charToGlyph": (("I", b"abc"), ("q", b""))})))
+    for file in kept[2:]:  # readable, read from this very font file, and wrong
+        identity = marshal.loads(file.read_bytes())[0]
+        file.write_bytes(marshal.dumps((identity, {}, [], {"charToGlyph": (("I", b"abc"), ("q", b""))})))
     damaged = _build(tmp_path, "damaged", cache)
 
     assert parsed == read_back == damaged
