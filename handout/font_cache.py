@@ -35,9 +35,12 @@ CACHE_FOLDER_VARIABLE = "HANDOUT_CACHE_DIR"
 FORMAT = 1  # raise when what is stored changes
 
 
-def cache_folder() -> Path:
+def cache_folder() -> Path | None:
+    """The cache folder; None when it would be relative, as the platform's is for an account that has no
+    home folder (a container run under a user id of its own): nothing is cached in the working folder."""
     configured = os.environ.get(CACHE_FOLDER_VARIABLE)
-    return Path(configured) if configured else platformdirs.user_cache_path("handout", appauthor=False)
+    folder = Path(configured) if configured else platformdirs.user_cache_path("handout", appauthor=False)
+    return folder if folder.is_absolute() else None
 
 
 class Metrics:
@@ -100,14 +103,17 @@ _UNSET = object()
 def _cache_entry(font_file: str) -> tuple[Path, str] | None:
     """Where the tables of ``font_file`` are kept, one file for each font file, and what they must have
     been read from: the file as it is now (its size and time), by these versions of what reads them."""
+    folder = cache_folder()
     try:
         stat = os.stat(font_file)
     except (OSError, TypeError, ValueError):  # not a file's name
         return None
+    if folder is None:
+        return None
     path = os.path.abspath(font_file)
     name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     identity = f"{FORMAT}|{REPORTLAB_VERSION}|{sys.version}|{path}|{stat.st_size}|{stat.st_mtime_ns}"
-    return cache_folder() / "fonts" / f"{name}.tables", identity
+    return folder / "fonts" / f"{name}.tables", identity
 
 
 # What is stored: (what the tables were read from, attributes marshal writes as they are, names of those
