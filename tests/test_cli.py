@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
-from conftest import REPO, Run
+from conftest import REPO, TOPIC, Run
+from pypdf import PdfReader
 
 from handout import __version__
 from handout.resolve import load_content
+
+HANDOUT = [sys.executable, "-m", "handout"]
 
 
 def test_version(cli: Callable[..., Run]) -> None:
@@ -50,3 +57,21 @@ def test_schema_prints_json(cli: Callable[..., Run]) -> None:
 def test_missing_required_option_is_a_usage_error(cli: Callable[..., Run]) -> None:
     result = cli("build", "--lang", "en")
     assert result.exit_code == 2 and "Missing option" in result.output
+
+
+def test_the_command_ends_with_its_output_whole_and_its_exit_code(tmp_path: Path) -> None:
+    """`handout` ends without tearing down its modules: what it printed still arrives whole, more than
+    fits Python's output buffer, and its exit codes are those of the command."""
+    content = str(REPO / "content.yaml")
+    printed = subprocess.run([*HANDOUT, "schema", "content"], capture_output=True, text=True)
+    assert printed.returncode == 0 and len(printed.stdout) > io.DEFAULT_BUFFER_SIZE
+    assert json.loads(printed.stdout)["title"] == "handout content file"
+    pdf = tmp_path / "out.pdf"
+    built = subprocess.run([*HANDOUT, "build", "--topic", TOPIC, "--lang", "es", "--clinic", "riverside-family",
+                            "--content", content, "-o", str(pdf)], capture_output=True, text=True)  # fmt: skip
+    assert built.returncode == 0 and built.stdout.strip() == str(pdf)
+    assert len(PdfReader(pdf).pages) == 1
+    refused = subprocess.run([*HANDOUT, "build", "--topic", "no-such-topic", "--lang", "es", "--clinic",
+                              "riverside-family", "--content", content], capture_output=True, text=True)  # fmt: skip
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("error: no topic 'no-such-topic'") and "Traceback" not in refused.stderr
