@@ -35,9 +35,9 @@ from typing import Any
 
 import yaml
 
+from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.catalog import thumbnail_jpeg, thumbnail_path
 from handout.fit import fit, fit_key
-from handout.font_cache import CACHE_FOLDER_VARIABLE
 from handout.output import write_atomic
 from handout.page import SEPARATOR, Page, qr_modules
 from handout.resolve import Handout, Project, assemble, load_clinic, load_content, load_layout

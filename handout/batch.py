@@ -37,7 +37,7 @@ from handout import __version__
 from handout.build import review_due, warnings_for
 from handout.catalog import staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.errors import HandoutError, InputError, OutputError
-from handout.fit import check_header, fit, fit_key
+from handout.fit import check_header, fit, fit_key, remember_size, remembered_size
 from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
 from handout.locales import babel_locale
@@ -522,9 +522,11 @@ class _Worker:
             check_header(page)
             key = fit_key(page)
             if key not in self.fits:
-                like = key[:4]  # the same document on the same paper: the size it got is a good first guess
-                self.fits[key] = self.fit_hints[like] = fit(page, self.fit_hints.get(like)).body_size
+                self.fits[key] = self._body_size(page, key, inputs)
             rendered = render(page, self.fits[key])
+            if rendered.pages != 1:  # a kept size that does not fit after all: fit again, and keep that
+                self.fits[key] = self._body_size(page, key, inputs, remembered=False)
+                rendered = render(page, self.fits[key])
             verify(rendered.pdf)
             self._put_in_place(job, rendered)
         except InputError as error:
@@ -538,6 +540,17 @@ class _Worker:
         result.clinic_name = handout.clinic.clinic.name
         result.language_name = handout.labels.language_name(job.language)
         return result
+
+    def _body_size(self, page: Page, key: tuple[Any, ...], inputs: dict[str, str], remembered: bool = True) -> float:
+        """The size an earlier run found for a like page, else a fit's, which later runs then find."""
+        sources = "|".join((inputs["content"], inputs["layout"], inputs["tool"]))
+        like = key[:4]  # the same document on the same paper: the size it got is a good first guess
+        size = remembered_size(page, sources) if remembered else None
+        if size is None:
+            size = fit(page, self.fit_hints.get(like)).body_size
+            remember_size(page, sources, size)
+        self.fit_hints[like] = size
+        return size
 
     def _put_in_place(self, job: Job, rendered: Rendered) -> None:
         """Write the PDF and its thumbnail under temporary names now; the thread that commits them puts

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
+from handout.cache import cached_file, keep, read_kept
 from handout.errors import DoesNotFitError
 from handout.page import Page
 from handout.render import render
@@ -22,6 +25,37 @@ def fit_key(page: Page) -> tuple[object, ...]:
     handout = page.handout
     return (handout.topic.id, handout.language, handout.layout.name, page.clinic.page_size,
             round(page.footer_height, 2), handout.used_values())  # fmt: skip
+
+
+KEPT_FITS_FORMAT = 1  # raise when what a kept fit means changes
+
+
+def remembered_size(page: Page, sources: str) -> float | None:
+    """The body size a fit found for a like page in an earlier run, from the cache folder (:mod:`handout.cache`).
+
+    ``sources`` names the versions of all else the size depends on besides :func:`fit_key`: the
+    document's text, the layout file and the tool (its code, fonts and ReportLab). A batch that
+    rebuilds one clinic's handouts, or all of them with ``--force``, then fits none again.
+    """
+    kept = _kept_fit(page, sources)
+    text = read_kept(kept) if kept is not None else None
+    try:
+        size = float(text) if text is not None else None
+    except ValueError:
+        return None
+    scale = page.layout.type
+    return size if size in candidate_sizes(scale.body_max, scale.body_min, scale.step) else None
+
+
+def remember_size(page: Page, sources: str, size: float) -> None:
+    kept = _kept_fit(page, sources)
+    if kept is not None:
+        keep(kept, repr(size).encode())
+
+
+def _kept_fit(page: Page, sources: str) -> Path | None:
+    key = f"{KEPT_FITS_FORMAT}|{sources}|{fit_key(page)!r}"
+    return cached_file("fits", hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32])
 
 
 def candidate_sizes(largest: float, smallest: float, step: float) -> list[float]:

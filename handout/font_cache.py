@@ -5,8 +5,7 @@ font: 30-90 ms a face for the CJK and Arabic fonts. What it reads depends only o
 on ReportLab's version, so the first process to open a face keeps what was read in the cache
 folder, and later ones read it back in a few milliseconds.
 
-The folder is ``$HANDOUT_CACHE_DIR``, else the platform's cache folder for handout
-(``~/.cache/handout`` on Linux), with one file for each font file. Deleting it is safe. A cache
+They are kept in the cache folder (:mod:`handout.cache`), with one file for each font file. A cache
 file that is missing, unreadable, or read from another version of the font file or by another
 version of ReportLab or Python is read from the font again and replaced; one that cannot be
 written is not kept.
@@ -24,23 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from reportlab import Version as REPORTLAB_VERSION
 from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontFile
 
-from handout.errors import OutputError
-from handout.output import write_atomic
+from handout.cache import cached_file, keep, read_kept
 
-CACHE_FOLDER_VARIABLE = "HANDOUT_CACHE_DIR"
 FORMAT = 1  # raise when what is stored changes
-
-
-def cache_folder() -> Path | None:
-    """The cache folder; None when it would be relative, as the platform's is for an account that has no
-    home folder (a container run under a user id of its own): nothing is cached in the working folder."""
-    configured = os.environ.get(CACHE_FOLDER_VARIABLE)
-    folder = Path(configured) if configured else platformdirs.user_cache_path("handout", appauthor=False)
-    return folder if folder.is_absolute() else None
 
 
 class Metrics:
@@ -103,17 +91,15 @@ _UNSET = object()
 def _cache_entry(font_file: str) -> tuple[Path, str] | None:
     """Where the tables of ``font_file`` are kept, one file for each font file, and what they must have
     been read from: the file as it is now (its size and time), by these versions of what reads them."""
-    folder = cache_folder()
     try:
         stat = os.stat(font_file)
     except (OSError, TypeError, ValueError):  # not a file's name
         return None
-    if folder is None:
-        return None
     path = os.path.abspath(font_file)
     name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    kept = cached_file("fonts", f"{name}.tables")
     identity = f"{FORMAT}|{REPORTLAB_VERSION}|{sys.version}|{path}|{stat.st_size}|{stat.st_mtime_ns}"
-    return folder / "fonts" / f"{name}.tables", identity
+    return (kept, identity) if kept is not None else None
 
 
 # What is stored: (what the tables were read from, attributes marshal writes as they are, names of those
@@ -130,19 +116,16 @@ def _keep(path: Path, identity: str, read: dict[str, Any]) -> None:
         data = marshal.dumps((identity, plain, names, tables))
     except ValueError:  # a value of a kind marshal cannot write: leave the face uncached
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data, durable=False)  # lost in a power cut, it is read from the font again
-    except (OSError, OutputError):
-        pass
+    keep(path, data)
 
 
 def _load(path: Path, identity: str) -> _Stored | None:
     """The stored tables, if they were read from the font file as it is now; else the caller reads them
     and writes them over these (a new version of the font, ReportLab or Python)."""
+    data = read_kept(path)
     try:
-        stored = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
+        stored = marshal.loads(data) if data is not None else None
+    except (EOFError, ValueError, TypeError):
         return None
     if not (isinstance(stored, tuple) and len(stored) == 4 and stored[0] == identity):
         return None

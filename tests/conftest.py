@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.cli import main
 from handout.fit import fit
-from handout.font_cache import CACHE_FOLDER_VARIABLE
 from handout.page import Page
 from handout.render import Rendered, render
 from handout.resolve import Project, assemble, load_clinic, load_content, load_layout

@@ -39,9 +39,11 @@ from handout.batch import (
     run_batch,
     tool_version,
 )
+from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
+from handout.fit import fit
 from handout.fonts import family_of
-from handout.resolve import load_content
+from handout.resolve import Project, load_content, load_layout
 
 LANGUAGES = "en,es,fr,ar,zh-Hans,ru,vi,ht"  # each offered by at least one sample clinic
 
@@ -922,3 +924,35 @@ def test_a_clinic_in_both_a_yaml_and_a_yml_file_fails_and_says_which(
     }
     checked = cli("check", "--content", project)
     assert checked.exit_code == 2 and f"{clinics / 'costa-azul.yml'}:1:1" in checked.stdout + checked.stderr
+
+
+def test_a_rebuild_takes_the_sizes_earlier_runs_fitted_and_fits_again_a_kept_size_that_overflows(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    monkeypatch.setenv(CACHE_FOLDER_VARIABLE, str(cache))
+    arguments = ("batch", "--content", project, "--out", out, "--jobs", "1", "--langs", "en,ar,zh-Hans",
+                 "--layouts", "standard")  # fmt: skip
+    assert cli(*arguments).exit_code == 0
+    built = {path: (out / path).read_bytes() for path in pdfs(out)}
+    kept = sorted((cache / "fits").iterdir())
+    sizes = {row["body_size"] for row in manifest(out)}
+    assert len(kept) >= len(sizes) > 1
+    fits: list[float] = []
+
+    def counted_fit(*args: object) -> object:
+        fitted = fit(*args)
+        fits.append(fitted.body_size)
+        return fitted
+
+    monkeypatch.setattr(handout.batch, "fit", counted_fit)
+    assert cli(*arguments, "--force").exit_code == 0
+    assert fits == [] and {path: (out / path).read_bytes() for path in pdfs(out)} == built
+
+    largest = load_layout(Project.at(project), "standard").layout.type.body_max
+    assert largest not in sizes  # so every kept size below is a size the layout tries, at which the page overflows
+    for file in kept:
+        file.write_text(repr(largest))
+    assert cli(*arguments, "--force").exit_code == 0
+    assert len(fits) == len(kept) and {path: (out / path).read_bytes() for path in pdfs(out)} == built
+    assert sorted(float(file.read_text()) for file in kept) == sorted(fits)

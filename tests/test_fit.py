@@ -10,8 +10,9 @@ import pytest
 from conftest import REPO
 
 from handout import fit as fitting
+from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.errors import DoesNotFitError
-from handout.fit import candidate_sizes, fit, height_needed
+from handout.fit import candidate_sizes, fit, height_needed, remember_size, remembered_size
 from handout.page import Page
 from handout.render import render
 from handout.resolve import Project, load_content, resolve
@@ -179,3 +180,32 @@ def test_a_header_too_low_for_its_text_is_an_error_not_clipped_text(project: Pat
     with pytest.raises(DoesNotFitError, match=rf"shorten the clinic's name or health system \({clinic}:{name_line}\)"
                        rf", or raise header_height in {layout}:{line}$"):  # fmt: skip
         fit(page)
+
+
+def test_a_kept_size_is_found_only_for_the_same_page_and_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_FOLDER_VARIABLE, str(tmp_path))
+    project = Project.at(REPO / "content.yaml")
+    page = Page(resolve(project, "muscle-calcification", "en", "riverside-family", "standard"))
+    sources = "document 1|layout 1|tool 1"
+    assert remembered_size(page, sources) is None
+    remember_size(page, sources, 12.5)
+    assert remembered_size(page, sources) == 12.5
+    assert remembered_size(page, "document 2|layout 1|tool 1") is None
+    other_language = Page(resolve(project, "muscle-calcification", "es", "riverside-family", "standard"))
+    other_paper = Page(resolve(project, "muscle-calcification", "en", "costa-azul", "standard"))  # A4
+    assert remembered_size(other_language, sources) is None and remembered_size(other_paper, sources) is None
+    (kept,) = (tmp_path / "fits").iterdir()
+    for damaged in ("", "twelve", "12.3", "1e400"):  # empty, not a number, no size the layout tries
+        kept.write_text(damaged)
+        assert remembered_size(page, sources) is None
+
+
+def test_with_no_cache_folder_no_size_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_FOLDER_VARIABLE, "relative/folder")  # as for an account with no home folder
+    monkeypatch.chdir(tmp_path)
+    project = Project.at(REPO / "content.yaml")
+    page = Page(resolve(project, "muscle-calcification", "en", "riverside-family", "standard"))
+    remember_size(page, "sources", 12.5)
+    assert remembered_size(page, "sources") is None and list(tmp_path.iterdir()) == []

@@ -14,8 +14,9 @@ from conftest import TOPIC, build_args
 from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontFile
 
-from handout import font_cache
-from handout.font_cache import CACHE_FOLDER_VARIABLE, Metrics, cache_folder, cached_tables
+from handout import cache
+from handout.cache import CACHE_FOLDER_VARIABLE
+from handout.font_cache import Metrics, cached_tables
 from handout.fonts import _font_files, script_table
 
 FONT_FILES = sorted({path for files in script_table().families.values() for path in _font_files(files)})
@@ -129,20 +130,12 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_time(tmp_path: Path) -
     assert _build(tmp_path, "uncached", blocked / "cache") == _build(tmp_path, "cached", tmp_path / "cache")
 
 
-def test_the_cache_folder_is_the_platform_s_unless_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(CACHE_FOLDER_VARIABLE, raising=False)
-    folder = cache_folder()
-    assert folder is not None and folder.name == "handout" and folder.is_absolute()
-    monkeypatch.setenv(CACHE_FOLDER_VARIABLE, str(tmp_path))
-    assert cache_folder() == tmp_path
-
-
 def test_with_no_home_folder_nothing_is_cached_in_the_working_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """os.path.expanduser leaves "~/.cache" as it is for a user id with no account (containers)."""
     monkeypatch.delenv(CACHE_FOLDER_VARIABLE, raising=False)
-    monkeypatch.setattr(font_cache.platformdirs, "user_cache_path", lambda *a, **k: Path("~/.cache/handout"))
+    monkeypatch.setattr(cache.platformdirs, "user_cache_path", lambda *a, **k: Path("~/.cache/handout"))
     monkeypatch.chdir(tmp_path)
     face = _opened(FONT_FILES[0])
     assert face.charToGlyph and list(tmp_path.iterdir()) == []
