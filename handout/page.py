@@ -11,7 +11,7 @@ import itertools
 from functools import cache, cached_property, lru_cache
 from typing import Any
 
-from reportlab.graphics.barcode import qrencoder
+import zxingcpp
 from reportlab.lib.colors import Color, HexColor, black, white
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, letter
@@ -39,11 +39,13 @@ SEPARATOR = " \u00b7 "
 
 @cache
 def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
-    """The dark and light modules of the QR code for ``url`` (error correction level M)."""
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(url)
-    code.make()
-    return tuple(tuple(bool(cell) for cell in row) for row in code.modules)
+    """The dark and light modules of the QR code for ``url`` (error correction level M), one pixel each."""
+    symbol = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    pixels = symbol.to_image(scale=1, add_quiet_zones=False)
+    rows, columns = pixels.shape
+    buffer = memoryview(pixels)  # type: ignore[arg-type]  # zxing-cpp's Image is a buffer; its stubs do not say so
+    dark = [value == 0 for value in buffer.cast("B")]
+    return tuple(tuple(dark[row * columns : (row + 1) * columns]) for row in range(rows))
 
 
 def footer_style(text: TextSetter, size: float, bold: bool = False, **attributes: object) -> ParagraphStyle:

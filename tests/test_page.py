@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+import zxingcpp
 from conftest import REPO, Run, build_args
+from PIL import Image
 from pypdf import PdfReader
 from reportlab.platypus import Flowable
 
-from handout.page import MIN_NAME_SIZE, SEPARATOR, SMALLEST_TEXT, Page
+from handout.page import MIN_NAME_SIZE, SEPARATOR, SMALLEST_TEXT, Page, qr_modules
 from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
 
 TOPIC = "muscle-calcification"
@@ -183,3 +185,26 @@ def test_a_layout_with_the_smallest_header_and_footer_prints_nothing_smaller_tha
         )
     )
     assert min(sizes.values()) == SMALLEST_TEXT, sorted(sizes.items(), key=lambda item: item[1])[:5]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://riverside.example.org/handouts",
+        "https://costa-azul.example.org",
+        "https://www.example-health-system.org/locations/okafor-community-clinic/patient-education?lang=es",
+        "https://example.org/" + "clinica-ñandú/" * 12,  # UTF-8, a larger symbol
+    ],
+)
+def test_qr_modules_read_back_as_the_url(url: str) -> None:
+    modules = qr_modules(url)
+    size = len(modules)
+    assert size >= 21 and (size - 17) % 4 == 0 and all(len(row) == size for row in modules)
+    scale, quiet = 4, 4
+    picture = Image.new("L", ((size + 2 * quiet) * scale,) * 2, 255)
+    for row, cells in enumerate(modules):
+        for column, dark in enumerate(cells):
+            if dark:
+                left, top = (column + quiet) * scale, (row + quiet) * scale
+                picture.paste(0, (left, top, left + scale, top + scale))
+    assert [code.text for code in zxingcpp.read_barcodes(picture)] == [url]
