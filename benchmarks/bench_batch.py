@@ -3,7 +3,8 @@
     .venv/bin/pip install typst weasyprint   # the peers; not dependencies of handout
     .venv/bin/python benchmarks/bench_batch.py [--clinics 20] [--rounds 3] [--full]
 
-Builds a scratch project of N clinics, each offering every shipped language, and times:
+Builds a scratch project of N clinics, each offering every shipped language and, where its sample has a
+website, a page of its own there (a QR code of its own), and times:
 - `handout batch --jobs 2` once as on a new machine, with the font files not yet in the cache;
 - `handout batch` with --jobs 1 and --jobs 2 (standard layout), handouts per second;
 - the same handouts from an equivalent Typst template with one reused typst.Compiler, the PDFs
@@ -59,6 +60,8 @@ def make_project(root: Path, clinics: int) -> tuple[Path, list[str]]:
         data["name"] = f"{data['name'].split(' of ')[0]} {index + 1}"
         data["languages"] = languages
         clinic_id = f"clinic-{index + 1:04d}"  # in id order the three brands alternate, as in a real roster
+        if data.get("website"):  # each clinic's own page, as a health system's locations have: a QR code each
+            data["website"] = f"{data['website'].rstrip('/')}/{clinic_id}"
         (root / "clinics" / f"{clinic_id}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         if (REPO / "clinics" / sample.stem).is_dir():
             shutil.copytree(REPO / "clinics" / sample.stem, root / "clinics" / clinic_id)
