@@ -5,7 +5,7 @@
 
 Builds a scratch project of N clinics, each offering every shipped language and, where its sample has a
 website, a page of its own there (a QR code of its own), and times:
-- `handout batch --jobs 2` once as on a new machine, with the font files not yet in the cache;
+- `handout batch --jobs 2` once as on a new machine, its cache folder empty (no font tables, no fits);
 - `handout batch` with --jobs 1 and --jobs 2 (standard layout), handouts per second;
 - the same handouts from an equivalent Typst template with one reused typst.Compiler, the PDFs
   alone and with what the batch writes besides (durable PDF, catalog thumbnail, SHA-256);
@@ -301,8 +301,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the throughput contest; medians are shown")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as cache:
-        # What ReportLab reads from the font files, kept between runs (handout.font_cache): empty for the
-        # first batch, as on a new machine; Typst's compiler, too, loads its fonts before the clock starts.
+        # What ReportLab reads from the font files and the sizes fits found, kept between runs (handout.cache):
+        # empty for the first batch, as on a new machine; Typst's compiler, too, loads its fonts before the
+        # clock starts.
         os.environ[CACHE_FOLDER_VARIABLE] = cache
         languages = contest(arguments)
         memory(arguments, languages)
@@ -316,7 +317,7 @@ def contest(arguments: argparse.Namespace) -> list[str]:
         print(f"matrix: {arguments.clinics} clinics x {len(languages)} languages x 1 topic, standard layout "
               f"= {handouts} handouts")  # fmt: skip
         first, *_ = run_batch(content, root / "first", "--jobs", "2")
-        print(f"handout batch --jobs 2, the first run on a machine (fonts not yet in its cache): {first:7.2f} s")
+        print(f"handout batch --jobs 2, the first run on a machine (its cache folder empty): {first:7.2f} s")
         inputs = peer_inputs(content, sorted((root / "clinics").glob("*.yaml")), languages)
         # Rounds take turns, so that a busy spell of the machine slows every contender alike.
         ones, twos, typsts, typsts_with_outputs = [], [], [], []
