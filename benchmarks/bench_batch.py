@@ -18,6 +18,7 @@ website, a page of its own there (a QR code of its own), and times:
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import hashlib
 import html
@@ -300,6 +301,10 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also measure memory at 10,000 handouts")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the throughput contest; medians are shown")
     arguments = parser.parse_args()
+    # pip compiles an installed package's modules; an editable install's are compiled by the first run
+    # that imports them, unless PYTHONDONTWRITEBYTECODE is set (as on some CI machines), which would
+    # have every batch compile them again (0.04 s). Compiled as pip would, they are timed as installed.
+    compileall.compile_dir(REPO / "handout", quiet=1)
     with tempfile.TemporaryDirectory() as cache:
         # What ReportLab reads from the font files and the sizes fits found, kept between runs (handout.cache):
         # empty for the first batch, as on a new machine; Typst's compiler, too, loads its fonts before the
