@@ -107,17 +107,12 @@ def _whole(page: pdfium.PdfPage, body: BodyBand | None) -> Image.Image:
 
 
 def _around(page: pdfium.PdfPage, body: BodyBand, band: Image.Image) -> Image.Image:
-    """The kept band with the page's header drawn above it and its footer below."""
-    scale, top, bottom = _rows(page, body)
-    height = math.ceil(page.get_height() * scale)
-    # pypdfium2 rounds a crop up to whole pixels: half a pixel less lands on the row wanted.
-    header = page.render(scale=scale, crop=(0, (height - top - 0.5) / scale, 0, 0)).to_pil()
-    footer = page.render(scale=scale, crop=(0, 0, 0, (bottom - 0.5) / scale)).to_pil()
-    composed = Image.new(header.mode, (header.width, height))
-    composed.paste(header, (0, 0))
-    composed.paste(band, (0, top))
-    composed.paste(footer, (0, bottom))
-    return composed
+    """The page without its body (only the header and footer draw) with the kept band laid over the
+    body's rows, which are blank there."""
+    scale, top, _ = _rows(page, body)
+    image: Image.Image = page.render(scale=scale).to_pil()
+    image.paste(band, (0, top))
+    return image
 
 
 BANDS_KEPT = 32  # about 100 kB each
