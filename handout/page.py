@@ -8,7 +8,7 @@ the right, phone number and QR code on the left.
 from __future__ import annotations
 
 import itertools
-from functools import cache, cached_property, lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import zxingcpp
@@ -37,7 +37,7 @@ SMALLEST_TEXT = SMALLEST_PRINT  # nothing in the header is printed smaller: a lo
 SEPARATOR = " \u00b7 "
 
 
-@cache
+@lru_cache(maxsize=16)  # the last few clinics': each clinic of a roster may have a page, so a code, of its own
 def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
     """The dark and light modules of the QR code for ``url`` (error correction level M), one pixel each."""
     symbol = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
