@@ -27,7 +27,7 @@ def fit_key(page: Page) -> tuple[object, ...]:
             round(page.footer_height, 2), handout.used_values())  # fmt: skip
 
 
-KEPT_FITS_FORMAT = 1  # raise when what a kept fit means changes
+KEPT_FITS_FORMAT = 2  # raise when what a kept fit means changes
 
 
 def remembered_size(page: Page, sources: str) -> float | None:
@@ -37,10 +37,13 @@ def remembered_size(page: Page, sources: str) -> float | None:
     document's text, the layout file and the tool (its code, fonts and ReportLab). A batch that
     rebuilds one clinic's handouts, or all of them with ``--force``, then fits none again.
     """
-    kept = _kept_fit(page, sources)
-    text = read_kept(kept) if kept is not None else None
+    kept = _kept_fit(page)
+    data = read_kept(kept) if kept is not None else None
+    fitted_for, _, size_text = (data or b"").partition(b" ")
+    if fitted_for != _digest(sources):
+        return None
     try:
-        size = float(text) if text is not None else None
+        size = float(size_text)
     except ValueError:
         return None
     scale = page.layout.type
@@ -48,14 +51,19 @@ def remembered_size(page: Page, sources: str) -> float | None:
 
 
 def remember_size(page: Page, sources: str, size: float) -> None:
-    kept = _kept_fit(page, sources)
+    """Keep ``size`` for later runs; it replaces the size kept for this page from other sources (an
+    earlier version of the text, the layout or the tool), so the cache does not grow with them."""
+    kept = _kept_fit(page)
     if kept is not None:
-        keep(kept, repr(size).encode())
+        keep(kept, _digest(sources) + b" " + repr(size).encode())
 
 
-def _kept_fit(page: Page, sources: str) -> Path | None:
-    key = f"{KEPT_FITS_FORMAT}|{sources}|{fit_key(page)!r}"
-    return cached_file("fits", hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32])
+def _kept_fit(page: Page) -> Path | None:
+    return cached_file("fits", _digest(f"{KEPT_FITS_FORMAT}|{fit_key(page)!r}").decode())
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32].encode()
 
 
 def candidate_sizes(largest: float, smallest: float, step: float) -> list[float]:

@@ -197,9 +197,13 @@ def test_a_kept_size_is_found_only_for_the_same_page_and_sources(
     other_paper = Page(resolve(project, "muscle-calcification", "en", "costa-azul", "standard"))  # A4
     assert remembered_size(other_language, sources) is None and remembered_size(other_paper, sources) is None
     (kept,) = (tmp_path / "fits").iterdir()
-    for damaged in ("", "twelve", "12.3", "1e400"):  # empty, not a number, no size the layout tries
-        kept.write_text(damaged)
+    fitted_for = kept.read_bytes().split(b" ")[0]
+    for damaged in (b"", b"12.5", fitted_for, fitted_for + b" twelve", fitted_for + b" 12.3", fitted_for + b" 1e400"):
+        kept.write_bytes(damaged)  # empty, no sources, no size, not a number, no size the layout tries
         assert remembered_size(page, sources) is None
+    remember_size(page, "document 2|layout 1|tool 1", 13.0)  # a new version of the text replaces the old one's
+    assert list((tmp_path / "fits").iterdir()) == [kept]
+    assert remembered_size(page, "document 2|layout 1|tool 1") == 13.0 and remembered_size(page, sources) is None
 
 
 def test_with_no_cache_folder_no_size_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
