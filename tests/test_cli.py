@@ -75,3 +75,9 @@ def test_the_command_ends_with_its_output_whole_and_its_exit_code(tmp_path: Path
                               "riverside-family", "--content", content], capture_output=True, text=True)  # fmt: skip
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.startswith("error: no topic 'no-such-topic'") and "Traceback" not in refused.stderr
+
+
+def test_a_bug_still_ends_with_its_traceback() -> None:
+    failing = "import handout.cli as cli\ndef main():\n    raise RuntimeError('a bug')\ncli.main = main\ncli.run()"
+    ended = subprocess.run([sys.executable, "-c", failing], capture_output=True, text=True)
+    assert ended.returncode == 1 and "Traceback" in ended.stderr and "RuntimeError: a bug" in ended.stderr
