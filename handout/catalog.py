@@ -14,11 +14,11 @@ import io
 import itertools
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 from urllib.parse import quote
 
 import pypdfium2 as pdfium
@@ -64,54 +64,28 @@ def thumbnail(pdf: bytes, body: BodyBand | None = None) -> Image.Image:
 
     With ``body``, the body's band comes from the last page that drew the same body: pdfium then
     reads and draws only the header and footer (:func:`without_body`), which skips most of the
-    page's text.
+    page's text, and the kept band is laid over the body's rows, blank there.
     """
     band = _bands.get(body.drawing) if body is not None else None
-    if body is not None and band is not None:
-        _bands.move_to_end(body.drawing)
-        return _opened(without_body(pdf), lambda page: _around(page, body, band))
-    return _opened(pdf, lambda page: _whole(page, body))
-
-
-_Picture = TypeVar("_Picture")
-
-
-def _opened(pdf: bytes, draw: Callable[[pdfium.PdfPage], _Picture]) -> _Picture:
-    document = pdfium.PdfDocument(pdf)
+    document = pdfium.PdfDocument(without_body(pdf) if band is not None else pdf)
     try:
         page = document[0]
-        picture = draw(page)
+        scale, height = THUMBNAIL_WIDTH / page.get_width(), page.get_height()
+        image: Image.Image = page.render(scale=scale).to_pil()
         page.close()
     finally:
         document.close()  # pdfium's memory is its own: free it now, not when Python collects
-    return picture
-
-
-def _rows(page: pdfium.PdfPage, body: BodyBand) -> tuple[float, int, int]:
-    """The scale of the thumbnail, and the first and last rows of pixels of the body's band (whole rows
-    inside it: no stroke of the header or footer reaches them). A drawing is of one page size and one
-    set of frames, so these are the same on every page that draws it."""
-    scale, height = THUMBNAIL_WIDTH / page.get_width(), page.get_height()
-    return scale, math.ceil((height - body.top) * scale), math.floor((height - body.bottom) * scale)
-
-
-def _whole(page: pdfium.PdfPage, body: BodyBand | None) -> Image.Image:
-    """The whole page drawn; the band of its body is kept for the next page that draws it."""
-    image: Image.Image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
     if body is not None:
-        _, top, bottom = _rows(page, body)
-        _bands[body.drawing] = image.crop((0, top, image.width, bottom))
-        if len(_bands) > BANDS_KEPT:
-            _bands.popitem(last=False)
-    return image
-
-
-def _around(page: pdfium.PdfPage, body: BodyBand, band: Image.Image) -> Image.Image:
-    """The page without its body (only the header and footer draw) with the kept band laid over the
-    body's rows, which are blank there."""
-    scale, top, _ = _rows(page, body)
-    image: Image.Image = page.render(scale=scale).to_pil()
-    image.paste(band, (0, top))
+        # Whole rows of pixels inside the band, which no stroke of the header or footer reaches. A drawing
+        # is of one page size and one set of frames, so they are the same on every page that draws it.
+        top, bottom = math.ceil((height - body.top) * scale), math.floor((height - body.bottom) * scale)
+        if band is not None:
+            image.paste(band, (0, top))
+            _bands.move_to_end(body.drawing)
+        else:
+            _bands[body.drawing] = image.crop((0, top, image.width, bottom))
+            if len(_bands) > BANDS_KEPT:
+                _bands.popitem(last=False)
     return image
 
 
