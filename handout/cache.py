@@ -12,6 +12,7 @@ made from something else is made again. A folder that cannot be written only cos
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def cached_file(kind: str, name: str) -> Path | None:
     """Where the cache keeps file ``name`` of ``kind`` (``fonts``, ``fits``); None if there is no cache."""
     folder = cache_folder()
     return folder / kind / name if folder is not None else None
+
+
+def digest(text: str) -> str:
+    """A short name for ``text`` (a file's path, a fit's key) that any file system takes."""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def read_kept(path: Path) -> bytes | None:

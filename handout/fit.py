@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from handout.cache import cached_file, keep, read_kept
+from handout.cache import cached_file, digest, keep, read_kept
 from handout.errors import DoesNotFitError
 from handout.page import Page
 from handout.render import render
@@ -40,7 +39,7 @@ def remembered_size(page: Page, sources: str) -> float | None:
     kept = _kept_fit(page)
     data = read_kept(kept) if kept is not None else None
     fitted_for, _, size_text = (data or b"").partition(b" ")
-    if fitted_for != _digest(sources):
+    if fitted_for != digest(sources).encode():
         return None
     try:
         size = float(size_text)
@@ -55,15 +54,11 @@ def remember_size(page: Page, sources: str, size: float) -> None:
     earlier version of the text, the layout or the tool), so the cache does not grow with them."""
     kept = _kept_fit(page)
     if kept is not None:
-        keep(kept, _digest(sources) + b" " + repr(size).encode())
+        keep(kept, f"{digest(sources)} {size!r}".encode())
 
 
 def _kept_fit(page: Page) -> Path | None:
-    return cached_file("fits", _digest(f"{KEPT_FITS_FORMAT}|{fit_key(page)!r}").decode())
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32].encode()
+    return cached_file("fits", digest(f"{KEPT_FITS_FORMAT}|{fit_key(page)!r}"))
 
 
 def candidate_sizes(largest: float, smallest: float, step: float) -> list[float]:

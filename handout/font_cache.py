@@ -13,7 +13,6 @@ written is not kept.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 from reportlab import Version as REPORTLAB_VERSION
 from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontFile
 
-from handout.cache import cached_file, keep, read_kept
+from handout.cache import cached_file, digest, keep, read_kept
 
 FORMAT = 1  # raise when what is stored changes
 
@@ -96,8 +95,7 @@ def _cache_entry(font_file: str) -> tuple[Path, str] | None:
     except (OSError, TypeError, ValueError):  # not a file's name
         return None
     path = os.path.abspath(font_file)
-    name = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    kept = cached_file("fonts", f"{name}.tables")
+    kept = cached_file("fonts", f"{digest(path)}.tables")
     identity = f"{FORMAT}|{REPORTLAB_VERSION}|{sys.version}|{path}|{stat.st_size}|{stat.st_mtime_ns}"
     return (kept, identity) if kept is not None else None
 
