@@ -96,14 +96,28 @@ class TextSetter:
 
 class _Paragraph(Paragraph):  # type: ignore[misc]
     """A Paragraph that breaks its lines once per width: the title block, the frames and box tables
-    each measure it, a batch draws it for many clinics, and the lines depend on nothing but the width."""
+    each measure it, a batch draws it for many clinics, and the lines depend on nothing but the width.
+    A header or footer block is measured at more than one width on every page (its natural width, then
+    the width it gets), so the lines of the last few widths are kept."""
 
+    WIDTHS_KEPT = 4
+    width: float
+    height: float
     _broken_for: float | None = None
+    _lines_by_width: dict[float, tuple[Any, ...]] | None = None
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        if available_width != self._broken_for or "blPara" not in self.__dict__:  # split() may drop the lines
+        if available_width == self._broken_for and "blPara" in self.__dict__:  # split() may drop the lines
+            return self.width, self.height
+        kept = self._lines_by_width
+        if kept is not None and available_width in kept:
+            self.width, self._wrapWidths, self.blPara, self.height = kept[available_width]
+        else:
             super().wrap(available_width, available_height)
-            self._broken_for = available_width
+            if kept is None or len(kept) >= self.WIDTHS_KEPT:
+                kept = self._lines_by_width = {}
+            kept[available_width] = (self.width, self._wrapWidths, self.blPara, self.height)
+        self._broken_for = available_width
         return self.width, self.height
 
 
