@@ -117,7 +117,12 @@ def staff_topics(topics: Iterable[Topic]) -> dict[str, StaffTopic]:
     return found
 
 
-def _item(entry: Entry, topic: StaffTopic, root: str) -> str:
+# A card's HTML in three parts, joined by the path from its page's folder to the output folder: each card
+# is on two pages, the clinic's and the whole health system's, and is made once for both.
+_Card = tuple[str, str, str]
+
+
+def _card(entry: Entry, topic: StaffTopic) -> _Card:
     """A handout's card: its title as the patient reads it, its clinic and layout. Its topic and language
     head its group; the filter finds it by them as the patient and as staff read them (those who do not
     read Arabic still find the Arabic handout, by its language, its topic or the topic's code)."""
@@ -126,11 +131,11 @@ def _item(entry: Entry, topic: StaffTopic, root: str) -> str:
                        _staff_language_name(entry.language), entry.clinic, entry.clinic_name,
                        entry.layout]).lower()  # fmt: skip
     return (
-        f'<li data-search="{e(search)}">'
-        f'<a href="{_href(root + entry.path)}" target="_blank" rel="noopener">'
-        f'<img src="{_href(root + thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
+        f'<li data-search="{e(search)}"><a href="',
+        f'{_href(entry.path)}" target="_blank" rel="noopener"><img src="',
+        f'{_href(thumbnail_path(entry.path))}" alt="" loading="lazy" width="{THUMBNAIL_WIDTH}">'
         f'<span class="title" lang="{e(entry.language)}" dir="auto">{e(entry.title)}</span>'
-        f'<span class="meta">{e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>'
+        f'<span class="meta">{e(entry.clinic_name)} · {e(entry.layout)}</span></a></li>',
     )
 
 
@@ -219,19 +224,21 @@ def write_catalog(out: Path, entries: Sequence[Entry], topics: Mapping[str, Staf
     A clinic's page is not flushed to disk: every run writes them all again.
     """
     by_clinic: dict[str, list[Entry]] = {}
+    cards: dict[int, _Card] = {}  # by the entry's id: entries live as long as this call
     for entry in entries:
         by_clinic.setdefault(entry.clinic, []).append(entry)
+        cards[id(entry)] = _card(entry, topics[entry.topic])
     back = f'<nav><a href="../{CLINIC_PAGE}">Every clinic\'s handouts</a></nav>'
     names = {}
     for clinic, handouts in by_clinic.items():
         names[clinic] = handouts[0].clinic_name
         title = f"{TITLE}: {handouts[0].clinic_name}"
-        write_atomic(out / clinic / CLINIC_PAGE, _page(handouts, topics, title, back, "../"), durable=False)
+        write_atomic(out / clinic / CLINIC_PAGE, _page(handouts, topics, cards, title, back, "../"), durable=False)
     for folder in out.iterdir():
         if folder.name not in by_clinic and folder.is_dir():
             _remove_clinic_page(folder / CLINIC_PAGE)
     target = out / "index.html"
-    write_atomic(target, _page(entries, topics, TITLE, _clinic_links(names), ""))
+    write_atomic(target, _page(entries, topics, cards, TITLE, _clinic_links(names), ""))
     return target
 
 
@@ -261,8 +268,8 @@ def _clinic_links(names: Mapping[str, str]) -> str:
             f"\n<ul>\n{links}\n</ul></details></nav>")  # fmt: skip
 
 
-def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic], title: str, navigation: str,
-          root: str) -> Iterator[bytes]:  # fmt: skip
+def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic], cards: Mapping[int, _Card], title: str,
+          navigation: str, root: str) -> Iterator[bytes]:  # fmt: skip
     """A page, an item at a time: a health system's lists every handout. Topics come in the order of
     their titles, and within a topic the languages in the order of their names, as staff read them.
     ``root`` leads from the page's folder to the output folder, which the handouts' paths start from."""
@@ -281,7 +288,7 @@ def _page(entries: Sequence[Entry], topics: Mapping[str, StaffTopic], title: str
         for _, in_language in itertools.groupby(handouts, key=lambda entry: entry.language):
             group = list(in_language)
             yield f'<section class="language">\n{_language_heading(group[0])}\n<ul>\n'.encode()
-            yield "\n".join(_item(entry, topic, root) for entry in group).encode("utf-8")
+            yield "\n".join(root.join(cards[id(entry)]) for entry in group).encode("utf-8")
             yield b"\n</ul>\n</section>\n"
         yield b"</section>\n"
     yield tail.format().encode("utf-8")
