@@ -278,6 +278,34 @@ def test_sigkill_leaves_only_whole_pdfs_and_a_rerun_finishes(project: Path, tmp_
     assert len(manifest(out)) == expected
 
 
+def test_a_run_removes_stale_temporaries_and_keeps_fresh_ones_and_other_folders(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """What a killed run left half-written goes; what a shard is writing right now, and what a folder linked
+    in from elsewhere holds, stays."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    pdf = sorted(pdfs(out))[0]
+    thumbnails = out / ".thumbs" / Path(pdf).parent
+    stale = [
+        out / Path(pdf).with_name(".half.pdf.41.tmp"),
+        thumbnails / ".half.jpg.41.tmp",
+        out / ".manifest.json.41.tmp",
+    ]
+    fresh = out / Path(pdf).with_name(".writing.pdf.42.tmp")
+    elsewhere.mkdir()
+    linked = elsewhere / ".theirs.pdf.43.tmp"
+    (out / "linked").symlink_to(elsewhere, target_is_directory=True)
+    long_ago = time.time() - 3600
+    for path in [*stale, fresh, linked]:
+        path.write_bytes(b"%PDF-1.4 half")
+    for path in [*stale, linked]:
+        os.utime(path, (long_ago, long_ago))
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    assert not any(path.exists() for path in stale)
+    assert fresh.exists() and linked.exists()
+
+
 def test_ctrl_c_stops_the_batch_without_a_traceback(project: Path, tmp_path: Path) -> None:
     """Ctrl-C at a terminal signals every process of the group: the run stops with one word, not a traceback
     from each worker, and a rerun finishes the rest."""
