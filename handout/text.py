@@ -103,21 +103,18 @@ class _Paragraph(Paragraph):  # type: ignore[misc]
     WIDTHS_KEPT = 4
     width: float
     height: float
-    _broken_for: float | None = None
-    _lines_by_width: dict[float, tuple[Any, ...]] | None = None
+    blPara: Any  # ReportLab's lines, and the widths it broke them for
+    _wrapWidths: list[float]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        if available_width == self._broken_for and "blPara" in self.__dict__:  # split() may drop the lines
-            return self.width, self.height
-        kept = self._lines_by_width
-        if kept is not None and available_width in kept:
-            self.width, self._wrapWidths, self.blPara, self.height = kept[available_width]
-        else:
+        kept: dict[float, tuple[Any, ...]] = self.__dict__.setdefault("_lines_by_width", {})
+        if available_width not in kept:
+            if len(kept) >= self.WIDTHS_KEPT:
+                kept.clear()
             super().wrap(available_width, available_height)
-            if kept is None or len(kept) >= self.WIDTHS_KEPT:
-                kept = self._lines_by_width = {}
             kept[available_width] = (self.width, self._wrapWidths, self.blPara, self.height)
-        self._broken_for = available_width
+        # Given back every time: split() may have dropped the lines, another width may have replaced them.
+        self.width, self._wrapWidths, self.blPara, self.height = kept[available_width]
         return self.width, self.height
 
 
