@@ -37,6 +37,7 @@ from typing import Any
 from handout import __version__
 from handout.build import review_due, warnings_for
 from handout.catalog import staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
+from handout.drawing_cache import remember_drawing, remembered_drawing
 from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import check_header, fit, fit_key, remember_size, remembered_size
 from handout.fonts import FamilyWeight, family_of
@@ -44,7 +45,7 @@ from handout.inline import plain
 from handout.locales import babel_locale
 from handout.output import BackgroundCommits, staged, write_atomic
 from handout.page import Page
-from handout.render import Rendered, render
+from handout.render import Rendered, drawing_key, render
 from handout.resolve import (
     LoadedClinic,
     LoadedContent,
@@ -483,6 +484,7 @@ class _Worker:
         self.clinics: dict[str, LoadedClinic] = {}
         self.fits: dict[tuple[Any, ...], float] = {}
         self.fit_hints: dict[tuple[Any, ...], float] = {}
+        self.drawings: set[str] = set()  # like pages whose kept drawing was looked for
         self.commits = BackgroundCommits()
 
     def clinic(self, clinic_id: str) -> LoadedClinic:
@@ -529,10 +531,10 @@ class _Worker:
             key = fit_key(page)
             if key not in self.fits:
                 self.fits[key] = self._body_size(page, key, inputs)
-            rendered = render(page, self.fits[key])
+            rendered = self._render(page, self.fits[key], inputs)
             if rendered.pages != 1:  # a kept size that does not fit after all: fit again, and keep that
                 self.fits[key] = self._body_size(page, key, inputs, remembered=False)
-                rendered = render(page, self.fits[key])
+                rendered = self._render(page, self.fits[key], inputs)
             verify(rendered.pdf)
             self._put_in_place(job, rendered)
         except InputError as error:
@@ -549,7 +551,7 @@ class _Worker:
 
     def _body_size(self, page: Page, key: tuple[Any, ...], inputs: dict[str, str], remembered: bool = True) -> float:
         """The size an earlier run found for a like page, else a fit's, which later runs then find."""
-        sources = "|".join((inputs["content"], inputs["layout"], inputs["tool"]))
+        sources = _sources(inputs)
         like = key[:4]  # the same document on the same paper: the size it got is a good first guess
         size = remembered_size(page, sources) if remembered else None
         if size is None:
@@ -557,6 +559,20 @@ class _Worker:
             remember_size(page, sources, size)
         self.fit_hints[like] = size
         return size
+
+    def _render(self, page: Page, size: float, inputs: dict[str, str]) -> Rendered:
+        """The page at ``size``; the first like page a worker makes gets the body an earlier run drew, if
+        one did, and keeps the body it drew for later runs if not."""
+        like = drawing_key(page, size)
+        if like in self.drawings:
+            return render(page, size)
+        self.drawings.add(like)
+        sources = _sources(inputs)
+        remembered = remembered_drawing(page, size, sources)
+        rendered = render(page, size)
+        if not remembered and rendered.pages == 1:
+            remember_drawing(page, size, sources)
+        return rendered
 
     def _put_in_place(self, job: Job, rendered: Rendered) -> None:
         """Write the PDF and its thumbnail under temporary names now; the thread that commits them puts
@@ -593,6 +609,11 @@ def _exit_with_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(1)
+
+
+def _sources(inputs: dict[str, str]) -> str:
+    """The versions a fit or a drawing is made from: the document's text, the layout file and the tool."""
+    return "|".join((inputs["content"], inputs["layout"], inputs["tool"]))
 
 
 def _failed(result: Result, message: str) -> Result:

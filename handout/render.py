@@ -167,31 +167,22 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     same frames gets the same operators and font subsets, without laying the story out again.
     """
     inputs, key = _story_key(page, size)
-    story = _story(page, size, inputs, key)
-    columns_top = page.body_top - story.title_height - GAP / 2
-    columns_bottom = page.body_bottom + (story.pinned_height + GAP / 2 if story.pinned else 0)
-    column_height = columns_top - columns_bottom
-    if column_height <= 0:
-        return Rendered(b"", 2, -column_height)
-    frame = _MeasuringFrame if trial else _Frame
-    # The pinned frame comes before the columns so that text overflowing the columns never lands in it.
-    frames = [frame(page.left, columns_top + GAP / 2, page.content_width, story.title_height, id="title")]
-    flowables = [*story.title_block, FrameBreak()]
-    if story.pinned:
-        frames.append(frame(page.left, page.body_bottom, page.content_width, story.pinned_height, id="pinned"))
-        flowables += [*story.pinned, FrameBreak()]
-    frames += [
-        frame(page.column_left(i), columns_bottom, page.column_width, column_height, id=f"column-{i + 1}")
-        for i in range(page.layout.columns)
-    ]
-    flowables += story.body
-    body_key = (*key, tuple((frame._x1, frame._y1, frame._width, frame._height) for frame in frames))
+    story = None if key in _heights and not trial else _story(page, size, inputs, key)
+    heights = story.heights if story is not None else _heights[key][1]
+    frame_class = _MeasuringFrame if trial else _Frame
+    frames = _frames(page, heights, frame_class)
+    if frames is None:
+        return Rendered(b"", 2, -_column_height(page, heights))
+    body_key = _body_key(key, frames)
     drawn = None if trial else _bodies.get(body_key)
     if drawn is not None:
         _bodies.move_to_end(body_key)
-        flowables = [_DrawnBody(drawn[1])]
+        flowables: list[Flowable] = [_DrawnBody(drawn[1])]
+    else:
+        story = story or _story(page, size, inputs, key)
+        flowables = _flowables(story)
     # Whatever does not fit goes to a plain second page, only to be measured and reported.
-    spill = frame(page.left, page.bottom, page.column_width, page.top - page.bottom, id="overflow")
+    spill = frame_class(page.left, page.bottom, page.column_width, page.top - page.bottom, id="overflow")
     buffer = io.BytesIO()
     doc = _HandoutDoc(buffer, page.column_width, **_document_info(page))
     doc.keep_body = not trial and drawn is None
@@ -205,17 +196,64 @@ def render(page: Page, size: float, *, trial: bool = False) -> Rendered:
     try:
         doc.build(flowables, canvasmaker=_MeasuringCanvas if trial else _TwoStreamCanvas)
     except LayoutError:
-        return Rendered(b"", 2, column_height)
+        return Rendered(b"", 2, _column_height(page, heights))
     finally:
         doc.undo_edits()
     if doc.page == 1 and doc.drawn_body is not None:
         drawn = (inputs, doc.drawn_body)
-        _bodies[body_key] = drawn
-        if len(_bodies) > STORIES_KEPT:
-            _bodies.popitem(last=False)
+        _keep(_bodies, body_key, drawn)
     if trial:
         return Rendered(b"", doc.page, doc.overflow)
     return Rendered(buffer.getvalue(), doc.page, doc.overflow, _band(page, drawn[1] if drawn else None))
+
+
+@dataclass(frozen=True)
+class StoryHeights:
+    """How tall the title block and the pinned warnings are (0 when none are pinned): with the page, they
+    place the frames."""
+
+    title: float
+    pinned: float
+
+
+def _column_height(page: Page, heights: StoryHeights) -> float:
+    return _columns_top(page, heights) - _columns_bottom(page, heights)
+
+
+def _columns_top(page: Page, heights: StoryHeights) -> float:
+    return page.body_top - heights.title - GAP / 2
+
+
+def _columns_bottom(page: Page, heights: StoryHeights) -> float:
+    return page.body_bottom + (heights.pinned + GAP / 2 if heights.pinned else 0)
+
+
+def _frames(page: Page, heights: StoryHeights, frame: type[_Frame]) -> list[_Frame] | None:
+    """The title frame, the pinned frame if any, then the columns; None when no room is left for the columns."""
+    columns_top, columns_bottom = _columns_top(page, heights), _columns_bottom(page, heights)
+    column_height = columns_top - columns_bottom
+    if column_height <= 0:
+        return None
+    # The pinned frame comes before the columns so that text overflowing the columns never lands in it.
+    frames = [frame(page.left, columns_top + GAP / 2, page.content_width, heights.title, id="title")]
+    if heights.pinned:
+        frames.append(frame(page.left, page.body_bottom, page.content_width, heights.pinned, id="pinned"))
+    frames += [
+        frame(page.column_left(i), columns_bottom, page.column_width, column_height, id=f"column-{i + 1}")
+        for i in range(page.layout.columns)
+    ]
+    return frames
+
+
+def _flowables(story: _Story) -> list[Flowable]:
+    flowables = [*story.title_block, FrameBreak()]
+    if story.pinned:
+        flowables += [*story.pinned, FrameBreak()]
+    return flowables + story.body
+
+
+def _body_key(key: _StoryKey, frames: list[_Frame]) -> _StoryKey:
+    return (*key, tuple((frame._x1, frame._y1, frame._width, frame._height) for frame in frames))
 
 
 def _band(page: Page, body: _Body | None) -> BodyBand | None:
@@ -253,8 +291,7 @@ class _Story:
     title_block: list[Flowable]
     pinned: list[Flowable]
     body: list[Flowable]
-    title_height: float
-    pinned_height: float
+    heights: StoryHeights
 
 
 _drawings = itertools.count(1)
@@ -289,34 +326,78 @@ class _DrawnBody(Flowable):  # type: ignore[misc]
 # for every clinic, and a final render reuses the story of the fitting's last trial at that size.
 STORIES_KEPT = 24
 _StoryKey = tuple[Hashable, ...]
-_stories: OrderedDict[_StoryKey, tuple[tuple[object, ...], _Story]] = OrderedDict()
-_bodies: OrderedDict[_StoryKey, tuple[tuple[object, ...], _Body]] = OrderedDict()
+_Inputs = tuple[object, ...]  # kept alive with what is kept by their ids, so the ids stay theirs
+_stories: OrderedDict[_StoryKey, tuple[_Inputs, _Story]] = OrderedDict()
+_heights: OrderedDict[_StoryKey, tuple[_Inputs, StoryHeights]] = OrderedDict()
+_bodies: OrderedDict[_StoryKey, tuple[_Inputs, _Body]] = OrderedDict()
 
 
-def _story_key(page: Page, size: float) -> tuple[tuple[object, ...], _StoryKey]:
+def _keep(kept: OrderedDict[_StoryKey, Any], key: _StoryKey, value: tuple[_Inputs, Any]) -> None:
+    kept[key] = value
+    kept.move_to_end(key)
+    if len(kept) > STORIES_KEPT:
+        kept.popitem(last=False)
+
+
+def _story_key(page: Page, size: float) -> tuple[_Inputs, _StoryKey]:
     handout = page.handout
-    inputs = (handout.topic, handout.document, page.layout)  # kept alive with the story, so their ids stay theirs
+    inputs = (handout.topic, handout.document, page.layout)
     palette = tuple(getattr(page.palette, part.name).hexvala() for part in fields(page.palette))
     return inputs, (*map(id, inputs), page.width, page.height, palette, handout.used_values(), size)
 
 
-def _story(page: Page, size: float, inputs: tuple[object, ...], key: _StoryKey) -> _Story:
+def drawing_key(page: Page, size: float) -> str:
+    """What the body drawn on ``page`` at ``size`` depends on, named the same in every process: the story's
+    key by the names of the topic, language and layout, and the footer's height, which moves the frames.
+    The versions of the document's text, the layout file and the tool are not in it."""
+    handout = page.handout
+    _, key = _story_key(page, size)
+    return repr((handout.topic.id, handout.language, handout.layout.name, *key[3:], page.body_bottom))
+
+
+def _story(page: Page, size: float, inputs: _Inputs, key: _StoryKey) -> _Story:
     if key in _stories:
         _stories.move_to_end(key)
         return _stories[key][1]
     composer = Composer(page, size)
     title_block, pinned = composer.title_block(), composer.pinned()
-    story = _Story(
-        title_block,
-        pinned,
-        composer.body(),
-        stack_height(title_block, page.content_width) + 1,
-        stack_height(pinned, page.content_width) + 1 if pinned else 0.0,
-    )
-    _stories[key] = (inputs, story)
-    if len(_stories) > STORIES_KEPT:
-        _stories.popitem(last=False)
+    heights = StoryHeights(stack_height(title_block, page.content_width) + 1,
+                           stack_height(pinned, page.content_width) + 1 if pinned else 0.0)  # fmt: skip
+    story = _Story(title_block, pinned, composer.body(), heights)
+    _keep(_stories, key, (inputs, story))
+    _keep(_heights, key, (inputs, heights))
     return story
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A page's body as drawn, and the heights that placed its frames: all another process needs to put
+    it on a like page (the same story on the same paper, with the same footer height) without drawing it."""
+
+    heights: StoryHeights
+    code: tuple[str, ...]
+    fonts: tuple[FontUse, ...]
+
+
+def kept_drawing(page: Page, size: float) -> Drawing | None:
+    """The body this process keeps as drawn for ``page`` at ``size``, if any."""
+    _, key = _story_key(page, size)
+    heights = _heights.get(key)
+    frames = _frames(page, heights[1], _Frame) if heights is not None else None
+    body = _bodies.get(_body_key(key, frames)) if frames is not None else None
+    if heights is None or body is None:
+        return None
+    return Drawing(heights[1], body[1].code, body[1].fonts)
+
+
+def keep_drawing(page: Page, size: float, drawing: Drawing) -> None:
+    """Keep ``drawing``, made for a like page, as if this process had drawn it for ``page`` at ``size``."""
+    inputs, key = _story_key(page, size)
+    frames = _frames(page, drawing.heights, _Frame)
+    if frames is None:
+        return
+    _keep(_heights, key, (inputs, drawing.heights))
+    _keep(_bodies, _body_key(key, frames), (inputs, _Body(drawing.code, drawing.fonts)))
 
 
 def _document_info(page: Page) -> dict[str, object]:

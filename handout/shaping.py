@@ -33,8 +33,9 @@ _FIRST_PRIVATE, _LAST_PRIVATE = 0xE000, 0xF8FF  # where ReportLab numbers glyphs
 _FIRST_CODE = 0xF0000
 _LAST_CODE = 0xFFFFD
 _next_code = itertools.count(_FIRST_CODE)
-_code_for: dict[tuple[str, int, str, float], int] = {}  # (font, glyph, text, width) -> code
-_text_of: dict[int, str] = {}  # code -> the text it stands for
+_Meaning = tuple[str, int, str, float]  # (font, glyph, text, width)
+_code_for: dict[_Meaning, int] = {}
+_meaning_of: dict[int, _Meaning] = {}  # code -> what it stands for
 
 # ReportLab's own settings for the words of a Paragraph (ttfonts.shapeFragWord).
 _FEATURES = {"kern": True, "liga": True, "dlig": True}
@@ -238,7 +239,7 @@ def _clusters(text: str, clusters: Sequence[int], glyphs: Sequence[Glyph]) -> It
 
 def meaning(codes: str) -> str:
     """The text that shaped glyph ``codes`` stand for in the PDF's ToUnicode map."""
-    return "".join(_text_of.get(ord(code), code) for code in codes)
+    return "".join(_meaning_of[ord(code)][2] if ord(code) in _meaning_of else code for code in codes)
 
 
 def _standing_for(glyph: Glyph, text: str) -> str:
@@ -248,17 +249,30 @@ def _standing_for(glyph: Glyph, text: str) -> str:
     face = pdfmetrics.getFont(glyph.font).face
     glyph_id = face.charToGlyph[ord(glyph.code)]
     width = face.charWidths[ord(glyph.code)] if glyph.width is None else glyph.width
-    key = (glyph.font, glyph_id, text, width)
-    new = _code_for.get(key)
-    if new is None:
-        new = next(_next_code)
-        if new > _LAST_CODE:
+    return chr(code_for(glyph.font, glyph_id, text, width))
+
+
+def code_for(font: str, glyph_id: int, text: str, width: float) -> int:
+    """The code that draws glyph ``glyph_id`` of ``font`` with PDF width ``width`` and stands for ``text``;
+    given out in the order a process asks, so the same in no two processes (see :func:`meaning_of`)."""
+    key = (font, glyph_id, text, width)
+    code = _code_for.get(key)
+    if code is None:
+        code = next(_next_code)
+        if code > _LAST_CODE:
             raise RuntimeError("out of private codes for shaped text")
-        face.charToGlyph[new] = glyph_id
-        face.charWidths[new] = width
-        _code_for[key] = new
-        _text_of[new] = text
-    return chr(new)
+        face = pdfmetrics.getFont(font).face
+        face.charToGlyph[code] = glyph_id
+        face.charWidths[code] = width
+        _code_for[key] = code
+        _meaning_of[code] = key
+    return code
+
+
+def meaning_of(code: int) -> _Meaning | None:
+    """What a code :func:`code_for` gave out stands for, as every process names it: (font, glyph, text,
+    width). None for any other character."""
+    return _meaning_of.get(code)
 
 
 def _logical_cmap(make_cmap: Callable[[str, list[int]], str]) -> Callable[[str, list[int]], str]:
@@ -266,12 +280,12 @@ def _logical_cmap(make_cmap: Callable[[str, list[int]], str]) -> Callable[[str, 
     # (What a code stands for never changes once the code is given out.)
     @functools.lru_cache(maxsize=1024)
     def made(font_name: str, subset: tuple[int, ...]) -> str:
-        if not any(code in _text_of for code in subset):
+        if not any(code in _meaning_of for code in subset):
             return make_cmap(font_name, list(subset))
-        lines = make_cmap(font_name, [0 if code in _text_of else code for code in subset]).split("\n")
+        lines = make_cmap(font_name, [0 if code in _meaning_of else code for code in subset]).split("\n")
         for slot, code in enumerate(subset):
-            if code in _text_of:
-                entry = f"<{slot:02X}> <{_utf16_hex(_text_of[code])}>"
+            if code in _meaning_of:
+                entry = f"<{slot:02X}> <{_utf16_hex(_meaning_of[code][2])}>"
                 lines[lines.index(f"<{slot:02X}> <0000>")] = entry
         return "\n".join(lines)
 

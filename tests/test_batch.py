@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,6 +26,7 @@ from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
 import handout
+from handout import render as rendering
 from handout.batch import (
     LIGHT_FONTS,
     BatchRequest,
@@ -41,6 +42,7 @@ from handout.batch import (
 )
 from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.catalog import THUMBNAIL_WIDTH, thumbnail_path
+from handout.compose import Composer
 from handout.fit import fit
 from handout.fonts import family_of
 from handout.resolve import Project, load_content, load_layout
@@ -985,3 +987,25 @@ def test_a_rebuild_takes_the_sizes_earlier_runs_fitted_and_fits_again_a_kept_siz
     assert cli(*arguments, "--force").exit_code == 0
     assert len(fits) == len(kept) and {path: (out / path).read_bytes() for path in pdfs(out)} == built
     assert sorted(float(file.read_bytes().split(b" ")[1]) for file in kept) == sorted(fits)
+
+
+def test_a_rebuild_lays_out_no_story_an_earlier_run_drew_and_makes_the_same_bytes(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    monkeypatch.setenv(CACHE_FOLDER_VARIABLE, str(cache))
+    arguments = ("batch", "--content", project, "--out", out, "--jobs", "1", "--langs", "en,ar,zh-Hans",
+                 "--layouts", "standard")  # fmt: skip
+    assert cli(*arguments).exit_code == 0
+    built = {path: (out / path).read_bytes() for path in pdfs(out)}
+    assert len(list((cache / "drawings").iterdir())) == len(built)  # the three clinics differ in look
+    for kept in ("_stories", "_heights", "_bodies"):  # as in a new process
+        monkeypatch.setattr(rendering, kept, OrderedDict())
+    compositions: list[object] = []
+    monkeypatch.setattr(rendering, "Composer", lambda *a: compositions.append(a) or Composer(*a))
+    assert cli(*arguments, "--force").exit_code == 0
+    assert compositions == [] and {path: (out / path).read_bytes() for path in pdfs(out)} == built
+
+    shutil.rmtree(cache / "drawings")
+    assert cli(*arguments, "--force").exit_code == 0  # drawn again, and kept again
+    assert len(compositions) == len(built) and len(list((cache / "drawings").iterdir())) == len(built)
