@@ -34,7 +34,8 @@ def cache_folder() -> Path | None:
 
 
 def cached_file(kind: str, name: str) -> Path | None:
-    """Where the cache keeps file ``name`` of ``kind`` (``fonts``, ``fits``, ``drawings``); None if there is no cache."""
+    """Where the cache keeps file ``name`` of ``kind`` (``fonts``, ``fits``, ``drawings``); None if there is
+    no cache."""
     folder = cache_folder()
     return folder / kind / name if folder is not None else None
 

@@ -8,9 +8,10 @@ All problems in all input files are collected and reported together.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -178,6 +179,10 @@ class Handout:
 
     def used_values(self) -> tuple[tuple[str, str], ...]:
         """The placeholder values the document prints: of the clinic's details, only they reach the body."""
+        return self._used_values
+
+    @cached_property  # asked for by every step that keeps work for like pages
+    def _used_values(self) -> tuple[tuple[str, str], ...]:
         texts = [text for _, text in self.document.texts()]
         return tuple(sorted((k, v) for k, v in self.values.items() if any("{" + k + "}" in t for t in texts)))
 
@@ -333,8 +338,7 @@ def check_glyphs(handout: Handout, content: LoadedContent) -> None:
     """Every character printed must have a glyph: nothing may print as an empty box."""
     where = content.path_of(handout.topic, handout.language)
     problems = [
-        content.source.problem((*where, *path), _no_glyph(char, handout))
-        for path, char in unprintable(handout.document, handout.script, handout.values)
+        content.source.problem((*where, *path), _no_glyph(char, handout)) for path, char in _unprintable_text(handout)
     ]
     clinic = handout.clinic
     for key, text in _clinic_texts(clinic.clinic):
@@ -342,6 +346,23 @@ def check_glyphs(handout: Handout, content: LoadedContent) -> None:
             problems.append(clinic.source.problem(key, _no_glyph(char, handout)))
     if problems:
         raise InputError(problems)
+
+
+# The document's characters that cannot be printed, by document (kept alive with them, so that its id stays
+# its own), script and the placeholder values it prints: the same for every clinic of a batch.
+UNPRINTABLE_KEPT = 64
+_Unprintable = list[tuple[tuple[str | int, ...], str]]  # (path of the text, character)
+_UnprintableKey = tuple[int, Script, tuple[tuple[str, str], ...]]
+_unprintable: OrderedDict[_UnprintableKey, tuple[Document, _Unprintable]] = OrderedDict()
+
+
+def _unprintable_text(handout: Handout) -> _Unprintable:
+    key = (id(handout.document), handout.script, handout.used_values())
+    if key not in _unprintable:
+        _unprintable[key] = (handout.document, list(unprintable(handout.document, handout.script, handout.values)))
+        if len(_unprintable) > UNPRINTABLE_KEPT:
+            _unprintable.popitem(last=False)
+    return _unprintable[key][1]
 
 
 def unprintable(
