@@ -36,7 +36,7 @@ from typing import Any
 
 from handout import __version__
 from handout.build import review_due, warnings_for
-from handout.catalog import staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
+from handout.catalog import KeptBand, staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.drawing_cache import remember_drawing, remembered_drawing
 from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import check_header, fit, fit_key, remember_size, remembered_size
@@ -531,12 +531,14 @@ class _Worker:
             key = fit_key(page)
             if key not in self.fits:
                 self.fits[key] = self._body_size(page, key, inputs)
-            rendered = self._render(page, self.fits[key], inputs)
+            kept = KeptBand(drawing_key(page, self.fits[key]), _sources(inputs))
+            rendered = self._render(page, self.fits[key], kept)
             if rendered.pages != 1:  # a kept size that does not fit after all: fit again, and keep that
                 self.fits[key] = self._body_size(page, key, inputs, remembered=False)
-                rendered = self._render(page, self.fits[key], inputs)
+                kept = KeptBand(drawing_key(page, self.fits[key]), _sources(inputs))
+                rendered = self._render(page, self.fits[key], kept)
             verify(rendered.pdf)
-            self._put_in_place(job, rendered)
+            self._put_in_place(job, rendered, kept)
         except InputError as error:
             return _failed(result, "; ".join(str(p) for p in error.problems))
         except HandoutError as error:
@@ -560,30 +562,29 @@ class _Worker:
         self.fit_hints[like] = size
         return size
 
-    def _render(self, page: Page, size: float, inputs: dict[str, str]) -> Rendered:
+    def _render(self, page: Page, size: float, kept: KeptBand) -> Rendered:
         """The page at ``size``; the first like page a worker makes gets the body an earlier run drew, if
         one did, and keeps the body it drew for later runs if not."""
-        like = drawing_key(page, size)
-        if like in self.drawings:
+        if kept.drawing in self.drawings:
             return render(page, size)
-        self.drawings.add(like)
-        sources = _sources(inputs)
-        remembered = remembered_drawing(page, size, sources)
+        self.drawings.add(kept.drawing)
+        remembered = remembered_drawing(page, size, kept.sources)
         rendered = render(page, size)
         if not remembered and rendered.pages == 1:
-            remember_drawing(page, size, sources)
+            remember_drawing(page, size, kept.sources)
         return rendered
 
-    def _put_in_place(self, job: Job, rendered: Rendered) -> None:
+    def _put_in_place(self, job: Job, rendered: Rendered, kept: KeptBand) -> None:
         """Write the PDF and its thumbnail under temporary names now; the thread that commits them puts
         the thumbnail in place only after its PDF."""
         pdf = staged(self.out / job.relative_path, rendered.pdf)
         try:
-            picture = staged(self.out / thumbnail_path(job.relative_path), thumbnail_jpeg(rendered.pdf, rendered.body))
+            picture = thumbnail_jpeg(rendered.pdf, rendered.body, kept)
+            picture_file = staged(self.out / thumbnail_path(job.relative_path), picture)
         except BaseException:
             pdf.discard()
             raise
-        self.commits.commit(job, (pdf, True), (picture, False))
+        self.commits.commit(job, (pdf, True), (picture_file, False))
 
 
 _worker: _Worker | None = None

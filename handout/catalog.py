@@ -24,6 +24,7 @@ from urllib.parse import quote
 import pypdfium2 as pdfium
 from PIL import Image
 
+from handout.cache import cached_file, digest, keep, read_kept
 from handout.inline import plain
 from handout.locales import labels_for
 from handout.output import write_atomic
@@ -50,23 +51,34 @@ def thumbnail_path(relative_pdf: str) -> str:
     return f"{THUMBNAILS}/{relative_pdf.removesuffix('.pdf')}.jpg"
 
 
-def thumbnail_jpeg(pdf: bytes, body: BodyBand | None = None) -> bytes:
+@dataclass(frozen=True)
+class KeptBand:
+    """Where the cache folder keeps the band of a drawing a batch may draw again in a later run: the drawing's
+    name (:func:`handout.render.drawing_key`) and the versions it was drawn from (document, layout, tool)."""
+
+    drawing: str
+    sources: str
+
+
+def thumbnail_jpeg(pdf: bytes, body: BodyBand | None = None, kept: KeptBand | None = None) -> bytes:
     """The thumbnail's file. Not flushed to disk when written (0.4 ms each): one that a power cut
     left empty counts as missing, and its handout is made again."""
     buffer = io.BytesIO()
     # JPEG: a tenth of PNG's encoding time and smaller; at this size the picture looks the same.
-    thumbnail(pdf, body).save(buffer, format="JPEG", quality=90, subsampling=0)  # 4:4:4 keeps coloured text crisp
+    picture = thumbnail(pdf, body, kept)
+    picture.save(buffer, format="JPEG", quality=90, subsampling=0)  # 4:4:4 keeps coloured text crisp
     return buffer.getvalue()
 
 
-def thumbnail(pdf: bytes, body: BodyBand | None = None) -> Image.Image:
+def thumbnail(pdf: bytes, body: BodyBand | None = None, kept: KeptBand | None = None) -> Image.Image:
     """The picture of a one-page PDF, THUMBNAIL_WIDTH pixels wide.
 
     With ``body``, the body's band comes from the last page that drew the same body: pdfium then
     reads and draws only the header and footer (:func:`without_body`), which skips most of the
-    page's text, and the kept band is laid over the body's rows, blank there.
+    page's text, and the kept band is laid over the body's rows, blank there. With ``kept`` too, the
+    band outlives the run: the first such page of a later run takes it from the cache folder.
     """
-    band = _bands.get(body.drawing) if body is not None else None
+    band = _band(body, kept) if body is not None else None
     document = pdfium.PdfDocument(without_body(pdf) if band is not None else pdf)
     try:
         page = document[0]
@@ -79,18 +91,67 @@ def thumbnail(pdf: bytes, body: BodyBand | None = None) -> Image.Image:
         # Whole rows of pixels inside the band, which no stroke of the header or footer reaches. A drawing
         # is of one page size and one set of frames, so they are the same on every page that draws it.
         top, bottom = math.ceil((height - body.top) * scale), math.floor((height - body.bottom) * scale)
+        if band is not None and band.size != (image.width, bottom - top):  # a damaged kept band
+            del _bands[body.drawing]
+            return thumbnail(pdf, body)
         if band is not None:
             image.paste(band, (0, top))
-            _bands.move_to_end(body.drawing)
         else:
-            _bands[body.drawing] = image.crop((0, top, image.width, bottom))
-            if len(_bands) > BANDS_KEPT:
-                _bands.popitem(last=False)
+            _keep_band(body, image.crop((0, top, image.width, bottom)), kept)
     return image
 
 
 BANDS_KEPT = 32  # about 100 kB each
 _bands: OrderedDict[int, Image.Image] = OrderedDict()  # by the drawing of the body
+
+
+def _band(body: BodyBand, kept: KeptBand | None) -> Image.Image | None:
+    band = _bands.get(body.drawing)
+    if band is None and kept is not None:
+        band = _remembered_band(kept)
+        if band is not None:
+            _keep_band(body, band)
+    if band is not None:
+        _bands.move_to_end(body.drawing)
+    return band
+
+
+def _keep_band(body: BodyBand, band: Image.Image, kept: KeptBand | None = None) -> None:
+    _bands[body.drawing] = band
+    if len(_bands) > BANDS_KEPT:
+        _bands.popitem(last=False)
+    if kept is not None:
+        _remember_band(kept, band)
+
+
+KEPT_BANDS_FORMAT = 1  # raise when what a kept band holds, or means, changes
+
+
+def _kept_band_path(kept: KeptBand) -> Path | None:
+    return cached_file("bands", digest(f"{KEPT_BANDS_FORMAT}|{THUMBNAIL_WIDTH}|{kept.drawing}"))
+
+
+def _remembered_band(kept: KeptBand) -> Image.Image | None:
+    """The band kept for the drawing, if it was drawn from the same versions: a PNG file after their digest."""
+    path = _kept_band_path(kept)
+    data = read_kept(path) if path is not None else None
+    drawn_from, _, picture = (data or b"").partition(b"\n")
+    if not picture or drawn_from != digest(kept.sources).encode():
+        return None
+    try:
+        with Image.open(io.BytesIO(picture), formats=["PNG"]) as image:
+            band = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return band
+
+
+def _remember_band(kept: KeptBand, band: Image.Image) -> None:
+    path = _kept_band_path(kept)
+    if path is not None:
+        buffer = io.BytesIO()
+        band.save(buffer, format="PNG", compress_level=1)  # lossless: the same pixels as drawn
+        keep(path, digest(kept.sources).encode() + b"\n" + buffer.getvalue())
 
 
 def _href(relative: str) -> str:

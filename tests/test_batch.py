@@ -633,8 +633,8 @@ def test_an_unreadable_asset_fails_its_clinic_only(
     logo = project.parent / "clinics" / "riverside-family" / "logo.png"
     real_read_bytes, real_open = Path.read_bytes, Image.open
 
-    def refused(path: Path) -> None:
-        if Path(path).resolve() == logo.resolve():
+    def refused(path: object) -> None:
+        if isinstance(path, (str, Path)) and Path(path).resolve() == logo.resolve():  # not a kept band's bytes
             raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(Path, "read_bytes", lambda path: refused(path) or real_read_bytes(path))

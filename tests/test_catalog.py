@@ -3,8 +3,10 @@ the filter works and every link opens a PDF."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -22,6 +24,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from handout import catalog
 from handout.batch import Result
+from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.render import without_body
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -46,6 +49,46 @@ def test_a_thumbnail_that_reuses_a_shared_body_is_the_page_pixel_for_pixel(
     monkeypatch.undo()
     assert ImageChops.difference(reused, whole_page(second.pdf)).getbbox() is None
     assert ImageChops.difference(reused, whole_page(first.pdf)).getbbox() is not None, "the twin's own header"
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_band_kept_by_one_run_gives_the_next_runs_first_thumbnail_of_the_drawing_pixel_for_pixel(
+    project: Path, language: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later run's first page of a drawing takes its band from the cache folder, if it was drawn from the
+    same versions, and has pdfium draw only the header and footer; a band of other versions, or a damaged
+    one, is drawn again."""
+    monkeypatch.setenv(CACHE_FOLDER_VARIABLE, str(tmp_path))
+    add_twin(project, {"name": "Okafor Twin Clinic", "phone": "(740) 555-0199"})
+    made_for = renderer(project, language)
+    first, second = made_for("okafor-community"), made_for("okafor-twin")
+    assert first.body is not None and second.body is not None
+    kept = catalog.KeptBand("a drawing", "document 1|layout 1|tool 1")
+    monkeypatch.setattr(catalog, "_bands", OrderedDict())
+    assert whole_page(first.pdf) == catalog.thumbnail(first.pdf, first.body, kept)
+    (band,) = (tmp_path / "bands").iterdir()
+
+    def drawn(picture: bytes, kept: catalog.KeptBand) -> list[bytes]:
+        """What pdfium opened to draw the second clinic's thumbnail in a new run, whose pixels must be the page's."""
+        band.write_bytes(picture)
+        monkeypatch.setattr(catalog, "_bands", OrderedDict())  # as in a new process
+        opened: list[bytes] = []
+        open_pdf = pdfium.PdfDocument
+        monkeypatch.setattr(catalog.pdfium, "PdfDocument", lambda pdf: opened.append(pdf) or open_pdf(pdf))
+        thumbnail = catalog.thumbnail(second.pdf, second.body, kept)
+        monkeypatch.setattr(catalog.pdfium, "PdfDocument", open_pdf)
+        assert ImageChops.difference(thumbnail, whole_page(second.pdf)).getbbox() is None
+        return opened
+
+    kept_bytes = band.read_bytes()
+    assert drawn(kept_bytes, kept) == [without_body(second.pdf)], "the band should come from the cache folder"
+    assert drawn(kept_bytes, catalog.KeptBand("a drawing", "document 2|layout 1|tool 1")) == [second.pdf]
+    drawn_from, picture = kept_bytes.split(b"\n", 1)
+    shorter = io.BytesIO()
+    Image.open(io.BytesIO(picture)).crop((0, 0, catalog.THUMBNAIL_WIDTH, 20)).save(shorter, format="PNG")
+    for damaged in (b"", drawn_from, drawn_from + b"\n" + picture[:-30], drawn_from + b"\n" + shorter.getvalue()):
+        opened = drawn(damaged, kept)
+        assert opened[-1] == second.pdf, damaged[:60]
 
 
 def whole_page(pdf: bytes) -> Image.Image:
