@@ -6,7 +6,8 @@ The folder is ``$HANDOUT_CACHE_DIR``, else the platform's cache folder for hando
 - ``fonts/``: what ReportLab reads from each font file (:mod:`handout.font_cache`);
 - ``fits/``: the body size a one-page fit found for a document on a page (:mod:`handout.fit`);
 - ``drawings/``: a page's body as a batch drew it, for the next like page (:mod:`handout.drawing_cache`);
-- ``bands/``: the pixels of that body in the catalog's thumbnails (:mod:`handout.catalog`).
+- ``bands/``: the pixels of that body in the catalog's thumbnails (:mod:`handout.catalog`);
+- ``texts/``: dates and language names Babel wrote out from CLDR's data (:mod:`handout.locales`).
 
 Deleting it is safe. Each file names what it was made from, and one that is missing, damaged or
 made from something else is made again. A folder that cannot be written only costs time.
@@ -35,8 +36,8 @@ def cache_folder() -> Path | None:
 
 
 def cached_file(kind: str, name: str) -> Path | None:
-    """Where the cache keeps file ``name`` of ``kind`` (``fonts``, ``fits``, ``drawings``, ``bands``); None if
-    there is no cache."""
+    """Where the cache keeps file ``name`` of ``kind`` (``fonts``, ``fits``, ``drawings``, ``bands``, ``texts``);
+    None if there is no cache."""
     folder = cache_folder()
     return folder / kind / name if folder is not None else None
 
