@@ -16,7 +16,7 @@ from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontFile
 
 from handout import cache
 from handout.cache import CACHE_FOLDER_VARIABLE
-from handout.font_cache import Metrics, cached_tables
+from handout.font_cache import GlyphToChar, Metrics, cached_tables
 from handout.fonts import _font_files, script_table
 
 FONT_FILES = sorted({path for files in script_table().families.values() for path in _font_files(files)})
@@ -33,15 +33,23 @@ def _attributes(face: TTFontFace) -> dict[str, Any]:
     held.pop("_ttf_data")
     held["_pdfScale"] = [face._pdfScale(value) for value in (1, 517, 2048)]
     held["hmetrics"] = [face.hmetrics[glyph] for glyph in range(len(face.hmetrics))]
-    for name in ("charToGlyph", "charWidths", "glyphToChar"):
+    for name in ("charToGlyph", "charWidths"):
         if name in held:
             held[name] = [(key, value, type(value)) for key, value in held[name].items()]  # in their order too
+    if "glyphToChar" in held:
+        held["glyphToChar"] = _glyph_map(face.glyphToChar)
     for name, value in held.items():
         if isinstance(value, TTFNameBytes):
             held[name] = (bytes(value), value.ustr)
         elif isinstance(value, (int, float)):
             held[name] = (value, type(value))
     return held
+
+
+def _glyph_map(table: dict[int, list[int]]) -> list[tuple[int, list[int], type]]:
+    """Each glyph's characters as shaping looks them up: a face read back makes a glyph's list then."""
+    glyphs = table.glyphs if isinstance(table, GlyphToChar) else sorted(table)
+    return [(glyph, table[glyph], type(table[glyph])) for glyph in glyphs]
 
 
 @pytest.mark.parametrize("path", FONT_FILES, ids=lambda path: path.name)
@@ -54,8 +62,11 @@ def test_a_face_read_back_from_the_cache_is_the_face_reportlab_parses(
     assert len(list((tmp_path / "fonts").iterdir())) == 1
     again = _opened(path)  # read back
 
+    assert isinstance(again.glyphToChar, GlyphToChar) and again.glyphToChar.keys() == set()  # none made yet
     assert _attributes(again) == _attributes(first)
     assert isinstance(again.hmetrics, Metrics) and again.glyphPos.typecode == "q"
+    with pytest.raises(KeyError):  # a glyph with no character: ReportLab then numbers it privately
+        again.glyphToChar[max(parsed.glyphToChar) + 1]
     expected = _attributes(parsed)
     expected["hmetrics"] = parsed.hmetrics
     expected["glyphPos"] = parsed.glyphPos
@@ -71,7 +82,7 @@ def test_without_glyph_maps_a_face_has_none_whether_parsed_or_read_back(
     path = next(path for path in FONT_FILES if "SC" in path.name)
     parsed, read_back = _opened(path, glyph_maps=False), _opened(path, glyph_maps=False)
     assert not hasattr(parsed, "glyphToChar") and not hasattr(read_back, "glyphToChar")
-    assert _opened(path, glyph_maps=True).glyphToChar == TTFontFace(str(path)).glyphToChar
+    assert _glyph_map(_opened(path, glyph_maps=True).glyphToChar) == _glyph_map(TTFontFace(str(path)).glyphToChar)
     assert "extractInfo" not in TTFontFace.__dict__  # ReportLab's own again after the block
 
 
