@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import math
 import re
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,11 +130,23 @@ def read_logo(asset_dir: Path, relative: str) -> Logo:
     if path.stat().st_size > MAX_LOGO_BYTES:
         raise LogoProblem(f"logo {relative} is larger than {MAX_LOGO_BYTES // 1024 // 1024} MB: use a smaller file")
     suffix = path.suffix.lower()
-    if suffix == ".png":
-        return _read_png(path, relative)
-    if suffix == ".svg":
-        return _read_svg(path, relative, asset_dir)
-    raise LogoProblem(f"logo {relative} must be a .png or .svg file")
+    if suffix not in (".png", ".svg"):
+        raise LogoProblem(f"logo {relative} must be a .png or .svg file")
+    # The clinics of a health system mostly share a logo: a file with the same bytes as one read
+    # before is not decoded, checked and made into PDF objects again (2-5 ms each).
+    key = (suffix, hashlib.sha256(path.read_bytes()).digest())
+    read = _read_logos.get(key)
+    if read is None:
+        read = _read_png(path, relative) if suffix == ".png" else _read_svg(path, relative, asset_dir)
+        _read_logos[key] = read
+        if len(_read_logos) > LOGOS_KEPT:
+            _read_logos.popitem(last=False)
+    _read_logos.move_to_end(key)
+    return Logo(path, read.width, read.height, read.image, read.drawn)  # the same drawing: the same operators
+
+
+LOGOS_KEPT = 16
+_read_logos: OrderedDict[tuple[str, bytes], Logo] = OrderedDict()
 
 
 def _inside(asset_dir: Path, relative: str) -> Path:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,40 @@ from handout.render import render
 from handout.resolve import Project, assemble, load_clinic, load_content, load_layout
 
 TOPIC = "muscle-calcification"
+
+
+@pytest.fixture(autouse=True)
+def no_logo_read_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test counts what it reads and draws itself: no logo with the same bytes was read by another."""
+    monkeypatch.setattr(logos, "_read_logos", OrderedDict())
+
+
+def test_clinics_whose_logos_are_the_same_bytes_share_what_was_made_of_them(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A health system's clinics mostly have the same logo: it is decoded, checked and made into PDF objects
+    once. A logo with other bytes is read again, and a broken one is refused each time it is read."""
+    clinics = project.parent / "clinics"
+    made: list[Path] = []
+    read_png, read_svg = logos._read_png, logos._read_svg
+    monkeypatch.setattr(logos, "_read_png", lambda path, *a: made.append(path) or read_png(path, *a))
+    monkeypatch.setattr(logos, "_read_svg", lambda path, *a: made.append(path) or read_svg(path, *a))
+    shutil.copytree(clinics / "riverside-family", tmp_path / "twin")
+    first = logos.read_logo(clinics / "riverside-family", "logo.png")
+    twin = logos.read_logo(tmp_path / "twin", "logo.png")
+    assert made == [clinics / "riverside-family" / "logo.png"]
+    assert twin.path == tmp_path / "twin" / "logo.png" and twin.image is first.image
+    assert (twin.width, twin.height) == (first.width, first.height)
+    svg = logos.read_logo(clinics / "costa-azul", "logo.svg")
+    assert logos.read_logo(clinics / "costa-azul", "logo.svg").image is svg.image and len(made) == 2
+
+    with Image.open(tmp_path / "twin" / "logo.png") as image:
+        image.save(tmp_path / "twin" / "logo.png", compress_level=1)  # the same picture in other bytes
+    assert logos.read_logo(tmp_path / "twin", "logo.png").image is not first.image and len(made) == 3
+    (tmp_path / "twin" / "logo.png").write_bytes(b"not a picture")
+    for _ in range(2):
+        with pytest.raises(logos.LogoProblem, match="not a readable PNG"):
+            logos.read_logo(tmp_path / "twin", "logo.png")
 
 
 def images(pdf: Path | bytes) -> list[dict[str, object]]:
