@@ -134,7 +134,11 @@ def read_logo(asset_dir: Path, relative: str) -> Logo:
         raise LogoProblem(f"logo {relative} must be a .png or .svg file")
     # The clinics of a health system mostly share a logo: a file with the same bytes as one read
     # before is not decoded, checked and made into PDF objects again (2-5 ms each).
-    key = (suffix, hashlib.sha256(path.read_bytes()).digest())
+    try:
+        key = (suffix, hashlib.sha256(path.read_bytes()).digest())
+    except OSError as exc:
+        raise LogoProblem(f"logo {relative} cannot be read ({exc.strerror or exc}): check that the file can be "
+                          "read by the account that runs handout") from None  # fmt: skip
     read = _read_logos.get(key)
     if read is None:
         read = _read_png(path, relative) if suffix == ".png" else _read_svg(path, relative, asset_dir)

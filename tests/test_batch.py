@@ -643,6 +643,7 @@ def test_an_unreadable_asset_fails_its_clinic_only(
                  "--layouts", "standard")  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "failed: riverside-family" in result.stderr and "Traceback" not in result.stderr
+    assert "logo.png cannot be read (Permission denied): check that the file can be read" in result.stderr
     assert {p.split("/")[0] for p in pdfs(tmp_path / "out")} == {"costa-azul", "okafor-community"}
 
 
