@@ -36,7 +36,7 @@ from typing import Any
 
 from handout import __version__
 from handout.build import review_due, warnings_for
-from handout.catalog import KeptBand, staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
+from handout.catalog import staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.drawing_cache import remember_drawing, remembered_drawing
 from handout.errors import HandoutError, InputError, OutputError
 from handout.fit import check_header, fit, fit_key, remember_size, remembered_size
@@ -45,7 +45,7 @@ from handout.inline import plain
 from handout.locales import babel_locale
 from handout.output import BackgroundCommits, staged, write_atomic
 from handout.page import Page
-from handout.render import Rendered, drawing_key, render
+from handout.render import DrawingName, Rendered, drawing_key, render
 from handout.resolve import (
     LoadedClinic,
     LoadedContent,
@@ -531,14 +531,14 @@ class _Worker:
             key = fit_key(page)
             if key not in self.fits:
                 self.fits[key] = self._body_size(page, key, inputs)
-            kept = KeptBand(drawing_key(page, self.fits[key]), _sources(inputs))
-            rendered = self._render(page, self.fits[key], kept)
+            drawing = DrawingName(drawing_key(page, self.fits[key]), _sources(inputs))
+            rendered = self._render(page, self.fits[key], drawing)
             if rendered.pages != 1:  # a kept size that does not fit after all: fit again, and keep that
                 self.fits[key] = self._body_size(page, key, inputs, remembered=False)
-                kept = KeptBand(drawing_key(page, self.fits[key]), _sources(inputs))
-                rendered = self._render(page, self.fits[key], kept)
+                drawing = DrawingName(drawing_key(page, self.fits[key]), _sources(inputs))
+                rendered = self._render(page, self.fits[key], drawing)
             verify(rendered.pdf)
-            self._put_in_place(job, rendered, kept)
+            self._put_in_place(job, rendered, drawing)
         except InputError as error:
             return _failed(result, "; ".join(str(p) for p in error.problems))
         except HandoutError as error:
@@ -562,24 +562,24 @@ class _Worker:
         self.fit_hints[like] = size
         return size
 
-    def _render(self, page: Page, size: float, kept: KeptBand) -> Rendered:
+    def _render(self, page: Page, size: float, drawing: DrawingName) -> Rendered:
         """The page at ``size``; the first like page a worker makes gets the body an earlier run drew, if
         one did, and keeps the body it drew for later runs if not."""
-        if kept.drawing in self.drawings:
+        if drawing.key in self.drawings:
             return render(page, size)
-        self.drawings.add(kept.drawing)
-        remembered = remembered_drawing(page, size, kept.sources)
+        self.drawings.add(drawing.key)
+        remembered = remembered_drawing(page, size, drawing.sources)
         rendered = render(page, size)
         if not remembered and rendered.pages == 1:
-            remember_drawing(page, size, kept.sources)
+            remember_drawing(page, size, drawing.sources)
         return rendered
 
-    def _put_in_place(self, job: Job, rendered: Rendered, kept: KeptBand) -> None:
+    def _put_in_place(self, job: Job, rendered: Rendered, drawing: DrawingName) -> None:
         """Write the PDF and its thumbnail under temporary names now; the thread that commits them puts
         the thumbnail in place only after its PDF."""
         pdf = staged(self.out / job.relative_path, rendered.pdf)
         try:
-            picture = thumbnail_jpeg(rendered.pdf, rendered.body, kept)
+            picture = thumbnail_jpeg(rendered.pdf, rendered.body, drawing)
             picture_file = staged(self.out / thumbnail_path(job.relative_path), picture)
         except BaseException:
             pdf.discard()

@@ -28,7 +28,7 @@ from handout.cache import cached_file, digest, keep, read_kept
 from handout.inline import plain
 from handout.locales import labels_for
 from handout.output import write_atomic
-from handout.render import BodyBand, without_body
+from handout.render import BodyBand, DrawingName, without_body
 from handout.schema import Topic
 
 THUMBNAILS = ".thumbs"
@@ -51,16 +51,7 @@ def thumbnail_path(relative_pdf: str) -> str:
     return f"{THUMBNAILS}/{relative_pdf.removesuffix('.pdf')}.jpg"
 
 
-@dataclass(frozen=True)
-class KeptBand:
-    """Where the cache folder keeps the band of a drawing a batch may draw again in a later run: the drawing's
-    name (:func:`handout.render.drawing_key`) and the versions it was drawn from (document, layout, tool)."""
-
-    drawing: str
-    sources: str
-
-
-def thumbnail_jpeg(pdf: bytes, body: BodyBand | None = None, kept: KeptBand | None = None) -> bytes:
+def thumbnail_jpeg(pdf: bytes, body: BodyBand | None = None, kept: DrawingName | None = None) -> bytes:
     """The thumbnail's file. Not flushed to disk when written (0.4 ms each): one that a power cut
     left empty counts as missing, and its handout is made again."""
     buffer = io.BytesIO()
@@ -70,13 +61,13 @@ def thumbnail_jpeg(pdf: bytes, body: BodyBand | None = None, kept: KeptBand | No
     return buffer.getvalue()
 
 
-def thumbnail(pdf: bytes, body: BodyBand | None = None, kept: KeptBand | None = None) -> Image.Image:
+def thumbnail(pdf: bytes, body: BodyBand | None = None, kept: DrawingName | None = None) -> Image.Image:
     """The picture of a one-page PDF, THUMBNAIL_WIDTH pixels wide.
 
     With ``body``, the body's band comes from the last page that drew the same body: pdfium then
     reads and draws only the header and footer (:func:`without_body`), which skips most of the
-    page's text, and the kept band is laid over the body's rows, blank there. With ``kept`` too, the
-    band outlives the run: the first such page of a later run takes it from the cache folder.
+    page's text, and the kept band is laid over the body's rows, blank there. With ``kept``, the drawing's
+    name, the band outlives the run: the first such page of a later run takes it from the cache folder.
     """
     band = _band(body, kept) if body is not None else None
     document = pdfium.PdfDocument(without_body(pdf) if band is not None else pdf)
@@ -105,7 +96,7 @@ BANDS_KEPT = 32  # about 100 kB each
 _bands: OrderedDict[int, Image.Image] = OrderedDict()  # by the drawing of the body
 
 
-def _band(body: BodyBand, kept: KeptBand | None) -> Image.Image | None:
+def _band(body: BodyBand, kept: DrawingName | None) -> Image.Image | None:
     band = _bands.get(body.drawing)
     if band is None and kept is not None:
         band = _remembered_band(kept)
@@ -116,7 +107,7 @@ def _band(body: BodyBand, kept: KeptBand | None) -> Image.Image | None:
     return band
 
 
-def _keep_band(body: BodyBand, band: Image.Image, kept: KeptBand | None = None) -> None:
+def _keep_band(body: BodyBand, band: Image.Image, kept: DrawingName | None = None) -> None:
     _bands[body.drawing] = band
     if len(_bands) > BANDS_KEPT:
         _bands.popitem(last=False)
@@ -127,11 +118,11 @@ def _keep_band(body: BodyBand, band: Image.Image, kept: KeptBand | None = None) 
 KEPT_BANDS_FORMAT = 1  # raise when what a kept band holds, or means, changes
 
 
-def _kept_band_path(kept: KeptBand) -> Path | None:
-    return cached_file("bands", digest(f"{KEPT_BANDS_FORMAT}|{THUMBNAIL_WIDTH}|{kept.drawing}"))
+def _kept_band_path(kept: DrawingName) -> Path | None:
+    return cached_file("bands", digest(f"{KEPT_BANDS_FORMAT}|{THUMBNAIL_WIDTH}|{kept.key}"))
 
 
-def _remembered_band(kept: KeptBand) -> Image.Image | None:
+def _remembered_band(kept: DrawingName) -> Image.Image | None:
     """The band kept for the drawing, if it was drawn from the same versions: a PNG file after their digest."""
     path = _kept_band_path(kept)
     data = read_kept(path) if path is not None else None
@@ -146,7 +137,7 @@ def _remembered_band(kept: KeptBand) -> Image.Image | None:
     return band
 
 
-def _remember_band(kept: KeptBand, band: Image.Image) -> None:
+def _remember_band(kept: DrawingName, band: Image.Image) -> None:
     path = _kept_band_path(kept)
     if path is not None:
         buffer = io.BytesIO()

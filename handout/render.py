@@ -346,6 +346,15 @@ def _story_key(page: Page, size: float) -> tuple[_Inputs, _StoryKey]:
     return inputs, (*map(id, inputs), page.width, page.height, palette, handout.used_values(), size)
 
 
+@dataclass(frozen=True)
+class DrawingName:
+    """A drawn body as a batch names it in the cache folder: what it depends on (:func:`drawing_key`) and
+    the versions of the document's text, the layout file and the tool it is drawn from."""
+
+    key: str
+    sources: str
+
+
 def drawing_key(page: Page, size: float) -> str:
     """What the body drawn on ``page`` at ``size`` depends on, named the same in every process: the story's
     key by the names of the topic, language and layout, and the footer's height, which moves the frames.

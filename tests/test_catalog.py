@@ -25,7 +25,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from handout import catalog
 from handout.batch import Result
 from handout.cache import CACHE_FOLDER_VARIABLE
-from handout.render import without_body
+from handout.render import DrawingName, without_body
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
@@ -63,12 +63,12 @@ def test_a_band_kept_by_one_run_gives_the_next_runs_first_thumbnail_of_the_drawi
     made_for = renderer(project, language)
     first, second = made_for("okafor-community"), made_for("okafor-twin")
     assert first.body is not None and second.body is not None
-    kept = catalog.KeptBand("a drawing", "document 1|layout 1|tool 1")
+    kept = DrawingName("a drawing", "document 1|layout 1|tool 1")
     monkeypatch.setattr(catalog, "_bands", OrderedDict())
     assert whole_page(first.pdf) == catalog.thumbnail(first.pdf, first.body, kept)
     (band,) = (tmp_path / "bands").iterdir()
 
-    def drawn(picture: bytes, kept: catalog.KeptBand) -> list[bytes]:
+    def drawn(picture: bytes, kept: DrawingName) -> list[bytes]:
         """What pdfium opened to draw the second clinic's thumbnail in a new run, whose pixels must be the page's."""
         band.write_bytes(picture)
         monkeypatch.setattr(catalog, "_bands", OrderedDict())  # as in a new process
@@ -82,7 +82,7 @@ def test_a_band_kept_by_one_run_gives_the_next_runs_first_thumbnail_of_the_drawi
 
     kept_bytes = band.read_bytes()
     assert drawn(kept_bytes, kept) == [without_body(second.pdf)], "the band should come from the cache folder"
-    assert drawn(kept_bytes, catalog.KeptBand("a drawing", "document 2|layout 1|tool 1")) == [second.pdf]
+    assert drawn(kept_bytes, DrawingName("a drawing", "document 2|layout 1|tool 1")) == [second.pdf]
     drawn_from, picture = kept_bytes.split(b"\n", 1)
     shorter = io.BytesIO()
     Image.open(io.BytesIO(picture)).crop((0, 0, catalog.THUMBNAIL_WIDTH, 20)).save(shorter, format="PNG")
