@@ -70,7 +70,24 @@ def thumbnail(pdf: bytes, body: BodyBand | None = None, kept: DrawingName | None
     name, the band outlives the run: the first such page of a later run takes it from the cache folder.
     """
     band = _band(body, kept) if body is not None else None
-    document = pdfium.PdfDocument(without_body(pdf) if band is not None else pdf)
+    image, scale, height = _drawn(without_body(pdf) if band is not None else pdf)
+    if body is None:
+        return image
+    # Whole rows of pixels inside the band, which no stroke of the header or footer reaches. A drawing
+    # is of one page size and one set of frames, so they are the same on every page that draws it.
+    top, bottom = math.ceil((height - body.top) * scale), math.floor((height - body.bottom) * scale)
+    if band is not None and band.size == (image.width, bottom - top):
+        image.paste(band, (0, top))
+        return image
+    if band is not None:  # a kept band of another size, from a damaged file: the whole page is drawn
+        image, scale, height = _drawn(pdf)
+    _keep_band(body, image.crop((0, top, image.width, bottom)), kept)
+    return image
+
+
+def _drawn(pdf: bytes) -> tuple[Image.Image, float, float]:
+    """The page drawn by pdfium, THUMBNAIL_WIDTH pixels wide; the scale, and the page's height in points."""
+    document = pdfium.PdfDocument(pdf)
     try:
         page = document[0]
         scale, height = THUMBNAIL_WIDTH / page.get_width(), page.get_height()
@@ -78,18 +95,7 @@ def thumbnail(pdf: bytes, body: BodyBand | None = None, kept: DrawingName | None
         page.close()
     finally:
         document.close()  # pdfium's memory is its own: free it now, not when Python collects
-    if body is not None:
-        # Whole rows of pixels inside the band, which no stroke of the header or footer reaches. A drawing
-        # is of one page size and one set of frames, so they are the same on every page that draws it.
-        top, bottom = math.ceil((height - body.top) * scale), math.floor((height - body.bottom) * scale)
-        if band is not None and band.size != (image.width, bottom - top):  # a damaged kept band
-            del _bands[body.drawing]
-            return thumbnail(pdf, body)
-        if band is not None:
-            image.paste(band, (0, top))
-        else:
-            _keep_band(body, image.crop((0, top, image.width, bottom)), kept)
-    return image
+    return image, scale, height
 
 
 BANDS_KEPT = 32  # about 100 kB each

@@ -89,6 +89,7 @@ def test_a_band_kept_by_one_run_gives_the_next_runs_first_thumbnail_of_the_drawi
     for damaged in (b"", drawn_from, drawn_from + b"\n" + picture[:-30], drawn_from + b"\n" + shorter.getvalue()):
         opened = drawn(damaged, kept)
         assert opened[-1] == second.pdf, damaged[:60]
+        assert band.read_bytes() == kept_bytes, "the damaged band should be kept again, as drawn"
 
 
 def whole_page(pdf: bytes) -> Image.Image:
