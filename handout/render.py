@@ -342,8 +342,14 @@ def _keep(kept: OrderedDict[_StoryKey, Any], key: _StoryKey, value: tuple[_Input
 def _story_key(page: Page, size: float) -> tuple[_Inputs, _StoryKey]:
     handout = page.handout
     inputs = (handout.topic, handout.document, page.layout)
+    return inputs, (*map(id, inputs), *_printed_as(page, size))
+
+
+def _printed_as(page: Page, size: float) -> tuple[Hashable, ...]:
+    """What a story depends on besides its document and layout: the paper, the colours, the placeholder
+    values it prints and the body size."""
     palette = tuple(getattr(page.palette, part.name).hexvala() for part in fields(page.palette))
-    return inputs, (*map(id, inputs), page.width, page.height, palette, handout.used_values(), size)
+    return page.width, page.height, palette, page.handout.used_values(), size
 
 
 @dataclass(frozen=True)
@@ -360,8 +366,7 @@ def drawing_key(page: Page, size: float) -> str:
     key by the names of the topic, language and layout, and the footer's height, which moves the frames.
     The versions of the document's text, the layout file and the tool are not in it."""
     handout = page.handout
-    _, key = _story_key(page, size)
-    return repr((handout.topic.id, handout.language, handout.layout.name, *key[3:], page.body_bottom))
+    return repr((handout.topic.id, handout.language, handout.layout.name, *_printed_as(page, size), page.body_bottom))
 
 
 def _story(page: Page, size: float, inputs: _Inputs, key: _StoryKey) -> _Story:
