@@ -635,7 +635,7 @@ def _build_group(jobs: _Jobs, fail_fast: bool) -> list[Result]:
 
 # ---------------------------------------------------------------- running
 
-GROUP_SIZE = 10  # handouts a worker builds before it reports them
+GROUP_SIZE = 20  # handouts a worker builds before it reports them
 SHARED_GROUP_SIZE = 5  # handouts a worker takes at a time from those any worker may build
 
 
