@@ -308,6 +308,32 @@ def test_a_run_removes_stale_temporaries_and_keeps_fresh_ones_and_other_folders(
     assert fresh.exists() and linked.exists()
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_stale_temporary_that_cannot_be_removed_is_left_and_the_run_goes_on(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporaries are removed on a thread of their own while the run builds: one that cannot be removed
+    (a folder the account may read but not change) only takes room, and is no error of the run."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    stuck, stale = out / ".stuck.pdf.41.tmp", out / ".stale.pdf.41.tmp"
+    long_ago = time.time() - 3600
+    for path in (stuck, stale):
+        path.write_bytes(b"%PDF-1.4 half")
+        os.utime(path, (long_ago, long_ago))
+    unlink = os.unlink
+
+    def refused(path: str | Path, *args: object, **kwargs: object) -> None:
+        if Path(path) == stuck:
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", refused)
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 0 and "Traceback" not in result.stderr, result.stderr
+    assert stuck.exists() and not stale.exists()
+
+
 def test_ctrl_c_stops_the_batch_without_a_traceback(project: Path, tmp_path: Path) -> None:
     """Ctrl-C at a terminal signals every process of the group: the run stops with one word, not a traceback
     from each worker, and a rerun finishes the rest."""
