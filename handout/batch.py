@@ -578,10 +578,10 @@ class _Worker:
         if drawing.key in self.drawings:
             return render(page, size)
         self.drawings.add(drawing.key)
-        remembered = remembered_drawing(page, size, drawing.sources)
+        remembered = remembered_drawing(page, size, drawing)
         rendered = render(page, size)
         if not remembered and rendered.pages == 1:
-            remember_drawing(page, size, drawing.sources)
+            remember_drawing(page, size, drawing)
         return rendered
 
     def _put_in_place(self, job: Job, rendered: Rendered, drawing: DrawingName) -> None:

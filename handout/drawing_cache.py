@@ -21,20 +21,20 @@ from reportlab.pdfbase import pdfmetrics
 from handout.cache import cached_file, digest, keep, read_kept
 from handout.embedding import FontUse
 from handout.page import Page
-from handout.render import Drawing, StoryHeights, drawing_key, keep_drawing, kept_drawing
+from handout.render import Drawing, DrawingName, StoryHeights, keep_drawing, kept_drawing
 from handout.shaping import code_for, meaning_of
 
 KEPT_DRAWINGS_FORMAT = 1  # raise when what a kept drawing holds, or means, changes
 
 
-def remembered_drawing(page: Page, size: float, sources: str) -> bool:
-    """Ready the drawing kept for a like page by an earlier run, if there is one drawn from ``sources``
-    (the versions of the document's text, the layout file and the tool); :func:`render` then puts it on
-    ``page`` without drawing it."""
-    path = _kept_path(page, size)
+def remembered_drawing(page: Page, size: float, name: DrawingName) -> bool:
+    """Ready the drawing an earlier run kept under ``name`` for a like page, if it was drawn from the same
+    versions (of the document's text, the layout file and the tool); :func:`render` then puts it on
+    ``page`` at ``size`` without drawing it."""
+    path = _kept_path(name)
     data = read_kept(path) if path is not None else None
     drawn_from, _, packed = (data or b"").partition(b"\n")
-    if not packed or drawn_from != digest(sources).encode():
+    if not packed or drawn_from != digest(name.sources).encode():
         return False
     drawing = _unpacked(packed)
     if drawing is None:
@@ -43,18 +43,18 @@ def remembered_drawing(page: Page, size: float, sources: str) -> bool:
     return True
 
 
-def remember_drawing(page: Page, size: float, sources: str) -> None:
-    """Keep the drawing this process made for ``page`` at ``size`` for later runs, if it made one that
-    another process can draw again."""
-    path = _kept_path(page, size)
+def remember_drawing(page: Page, size: float, name: DrawingName) -> None:
+    """Keep the drawing this process made for ``page`` at ``size`` under ``name`` for later runs, if it made
+    one that another process can draw again."""
+    path = _kept_path(name)
     drawing = kept_drawing(page, size) if path is not None else None
     packed = _packed(drawing) if drawing is not None else None
     if path is not None and packed is not None:
-        keep(path, digest(sources).encode() + b"\n" + packed)
+        keep(path, digest(name.sources).encode() + b"\n" + packed)
 
 
-def _kept_path(page: Page, size: float) -> Path | None:
-    return cached_file("drawings", digest(f"{KEPT_DRAWINGS_FORMAT}|{drawing_key(page, size)}"))
+def _kept_path(name: DrawingName) -> Path | None:
+    return cached_file("drawings", digest(f"{KEPT_DRAWINGS_FORMAT}|{name.key}"))
 
 
 def _packed(drawing: Drawing) -> bytes | None:

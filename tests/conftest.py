@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from handout import render as rendering
 from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.cli import main
 from handout.fit import fit
@@ -33,6 +35,12 @@ def add_twin(project: Path, changes: dict[str, str], of: str = "okafor-community
     data = yaml.safe_load((clinics / f"{of}.yaml").read_text(encoding="utf-8"))
     data.update(changes)
     (clinics / f"{twin}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def forget_drawn_stories(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a new process: no story laid out, no body drawn (handout.render keeps them by process)."""
+    for kept in ("_stories", "_heights", "_bodies"):
+        monkeypatch.setattr(rendering, kept, OrderedDict())
 
 
 def renderer(project: Path, language: str, layout: str = "standard") -> Callable[[str], Rendered]:

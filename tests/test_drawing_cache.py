@@ -12,23 +12,27 @@ from collections import OrderedDict
 from pathlib import Path
 
 import pytest
+from conftest import forget_drawn_stories
 
 from handout import render as rendering
 from handout.cache import CACHE_FOLDER_VARIABLE
 from handout.drawing_cache import remember_drawing, remembered_drawing
 from handout.fit import fit
 from handout.page import Page
-from handout.render import render
+from handout.render import DrawingName, drawing_key, render
 from handout.resolve import Project, resolve
 
 REPO = Path(__file__).resolve().parent.parent
 TOPIC = "muscle-calcification"
 
 
-def _forget_drawings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As a new process: no story laid out, no body drawn."""
-    for kept in ("_stories", "_heights", "_bodies"):
-        monkeypatch.setattr(rendering, kept, OrderedDict())
+def found(page: Page, size: float, sources: str) -> bool:
+    """Whether a drawing kept for ``page`` at ``size`` from ``sources`` is found, and readied for it."""
+    return remembered_drawing(page, size, DrawingName(drawing_key(page, size), sources))
+
+
+def kept_for(page: Page, size: float, sources: str) -> None:
+    remember_drawing(page, size, DrawingName(drawing_key(page, size), sources))
 
 
 def test_a_kept_drawing_is_found_only_for_the_same_page_and_sources(
@@ -43,18 +47,18 @@ def test_a_kept_drawing_is_found_only_for_the_same_page_and_sources(
     english = page()  # the same loaded inputs throughout, as in a batch's worker
     size = fit(english).body_size
     sources = "document 1|layout 1|tool 1"
-    _forget_drawings(monkeypatch)
-    assert not remembered_drawing(english, size, sources)
+    forget_drawn_stories(monkeypatch)
+    assert not found(english, size, sources)
     drawn = render(english, size).pdf
-    remember_drawing(english, size, sources)
+    kept_for(english, size, sources)
     (kept,) = (tmp_path / "drawings").iterdir()
 
-    _forget_drawings(monkeypatch)
-    assert not remembered_drawing(english, size, "document 2|layout 1|tool 1")
-    assert not remembered_drawing(english, size + 0.5, sources)
-    assert not remembered_drawing(page("es"), size, sources)
-    assert not remembered_drawing(page(clinic="costa-azul"), size, sources)  # A4, other colours
-    assert not remembered_drawing(page(clinic="okafor-community"), size, sources)  # no QR code: a lower footer
+    forget_drawn_stories(monkeypatch)
+    assert not found(english, size, "document 2|layout 1|tool 1")
+    assert not found(english, size + 0.5, sources)
+    assert not found(page("es"), size, sources)
+    assert not found(page(clinic="costa-azul"), size, sources)  # A4, other colours
+    assert not found(page(clinic="okafor-community"), size, sources)  # no QR code: a lower footer
     assert rendering._bodies == OrderedDict()
 
     drawn_from, packed = kept.read_bytes().split(b"\n", 1)
@@ -64,19 +68,19 @@ def test_a_kept_drawing_is_found_only_for_the_same_page_and_sources(
                     drawn_from + b"\n" + zlib.compress(b'{"code": []}'),
                     drawn_from + b"\n" + zlib.compress(json.dumps(unknown_font).encode())):  # fmt: skip
         kept.write_bytes(damaged)
-        assert not remembered_drawing(english, size, sources), damaged[:80]
+        assert not found(english, size, sources), damaged[:80]
     assert rendering._bodies == OrderedDict()
 
     kept.write_bytes(drawn_from + b"\n" + packed)
-    assert remembered_drawing(english, size, sources)
+    assert found(english, size, sources)
     monkeypatch.setattr(rendering, "Composer", None)  # a story laid out now would fail
     assert render(english, size).pdf == drawn
 
-    remember_drawing(english, size, "document 2|layout 1|tool 1")  # a new version of the text replaces the old one's
+    kept_for(english, size, "document 2|layout 1|tool 1")  # a new version of the text replaces the old one's
     assert list((tmp_path / "drawings").iterdir()) == [kept]
-    _forget_drawings(monkeypatch)
-    assert remembered_drawing(english, size, "document 2|layout 1|tool 1")
-    assert not remembered_drawing(english, size, sources)
+    forget_drawn_stories(monkeypatch)
+    assert found(english, size, "document 2|layout 1|tool 1")
+    assert not found(english, size, sources)
 
 
 def test_with_no_cache_folder_no_drawing_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,9 +89,9 @@ def test_with_no_cache_folder_no_drawing_is_kept(tmp_path: Path, monkeypatch: py
     page = Page(resolve(Project.at(REPO / "content.yaml"), TOPIC, "en", "riverside-family", "standard"))
     size = fit(page).body_size
     render(page, size)
-    remember_drawing(page, size, "sources")
-    _forget_drawings(monkeypatch)
-    assert not remembered_drawing(page, size, "sources") and list(tmp_path.iterdir()) == []
+    kept_for(page, size, "sources")
+    forget_drawn_stories(monkeypatch)
+    assert not found(page, size, "sources") and list(tmp_path.iterdir()) == []
 
 
 # Run in a process of its own. "keep" draws the page and keeps its drawing. "reuse" first lays out and
@@ -101,7 +105,11 @@ from handout import render as rendering
 from handout.drawing_cache import remember_drawing, remembered_drawing
 from handout.fit import fit
 from handout.page import Page
+from handout.render import DrawingName, drawing_key
 from handout.resolve import Project, resolve
+
+def named(page, size, sources):
+    return DrawingName(drawing_key(page, size), sources)
 
 mode, content, language, out = sys.argv[1:5]
 project = Project.at(Path(content))
@@ -113,12 +121,12 @@ def page(language):  # one page for each language, of inputs loaded once, as in 
 if mode == "keep":
     size = fit(page(language)).body_size
     rendered = rendering.render(page(language), size)
-    remember_drawing(page(language), size, "sources")
+    remember_drawing(page(language), size, named(page(language), size, "sources"))
 else:
     size = float(mode)
     other = page("ar" if language == "hi" else "hi")
     rendering.render(other, fit(other).body_size)
-    assert remembered_drawing(page(language), size, "sources"), "no kept drawing"
+    assert remembered_drawing(page(language), size, named(page(language), size, "sources")), "no kept drawing"
     rendering.Composer = None  # a story laid out now would fail
     rendered = rendering.render(page(language), size)
 Path(out).write_bytes(rendered.pdf)
