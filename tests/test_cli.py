@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import REPO, TOPIC, Run
 from pypdf import PdfReader
 
@@ -81,3 +82,26 @@ def test_a_bug_still_ends_with_its_traceback() -> None:
     failing = "import handout.cli as cli\ndef main():\n    raise RuntimeError('a bug')\ncli.main = main\ncli.run()"
     ended = subprocess.run([sys.executable, "-c", failing], capture_output=True, text=True)
     assert ended.returncode == 1 and "Traceback" in ended.stderr and "RuntimeError: a bug" in ended.stderr
+
+
+def test_the_installed_command_runs(tmp_path: Path) -> None:
+    """The ``handout`` script that pip installs beside Python starts the same command as ``python -m handout``."""
+    script = Path(sys.executable).parent / "handout"
+    ran = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    assert ran.returncode == 0 and __version__ in ran.stdout
+
+
+def test_the_command_runs_with_its_modules_frozen_and_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import handout.__main__ as entry
+    import handout.cli
+
+    seen: list[tuple[bool, int]] = []
+    monkeypatch.setattr(handout.cli, "run", lambda: seen.append((gc.isenabled(), gc.get_freeze_count())))
+    gc.unfreeze()  # what tests before froze
+    try:
+        entry.main()
+    finally:
+        gc.unfreeze()
+    assert seen and seen[0][0] and seen[0][1] > 0
