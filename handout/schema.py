@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -42,13 +43,21 @@ def matching(pattern: str, what: str) -> Any:
 
 
 def _check_language(value: str) -> str:
-    try:
-        Locale.parse(value, sep="-")
-    except (ValueError, UnknownLocaleError):
-        raise ValueError(f"unknown language code {value!r}: use a code such as 'en', 'es' or 'zh-Hans'") from None
+    if not _known_language(value):
+        raise ValueError(f"unknown language code {value!r}: use a code such as 'en', 'es' or 'zh-Hans'")
     if value != canonical_language(value):  # the content's documents are found by their code as written
         raise ValueError(f"write the language code {value!r} as {canonical_language(value)!r}")
     return value
+
+
+@lru_cache(maxsize=1024)
+def _known_language(code: str) -> bool:
+    """Whether CLDR knows the language: asked of every clinic's every language, so the answers are kept."""
+    try:
+        Locale.parse(code, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
 
 
 def canonical_language(code: str) -> str:
