@@ -16,7 +16,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -152,7 +152,13 @@ def _remember_band(kept: DrawingName, band: Image.Image) -> None:
 
 
 def _href(relative: str) -> str:
-    return "/".join(quote(part) for part in relative.split("/"))
+    return "/".join(_quoted(part) for part in relative.split("/"))
+
+
+@lru_cache(maxsize=4096)
+def _quoted(part: str) -> str:
+    """A part of a link: clinic ids, language codes and file names repeat across a health system's page."""
+    return quote(part)
 
 
 @dataclass(frozen=True)

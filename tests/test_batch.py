@@ -85,6 +85,9 @@ def test_manifest_and_files_agree(cli: Callable[..., Run], project: Path, tmp_pa
         assert row["pages"] == len(PdfReader(path, strict=True).pages) == 1
         assert float(str(row["body_size"])) >= 12
         assert set(row["inputs"]) == {"content", "clinic", "layout", "tool"}  # type: ignore[arg-type]
+    json_lines = (out / "manifest.json").read_text(encoding="utf-8").splitlines()  # a handout a line, for grep
+    assert json_lines[0] == "[" and json_lines[-1] == "]"
+    assert [json.loads(line.removesuffix(",")) for line in json_lines[1:-1]] == rows
     csv_lines = (out / "manifest.csv").read_text(encoding="utf-8").splitlines()
     assert csv_lines[0].startswith("clinic,language,topic,layout,path,status,sha256")
     assert len(csv_lines) == len(rows) + 1
