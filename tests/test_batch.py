@@ -229,6 +229,27 @@ def test_shards_are_disjoint_and_cover_the_matrix(cli: Callable[..., Run], proje
     assert final.stdout.rstrip().endswith(f"staff page: {shared / 'index.html'}")
 
 
+def test_shards_running_at_once_share_the_output_and_an_empty_cache_folder(project: Path, tmp_path: Path) -> None:
+    """As a job array's machines do: each shard its own process, all at the same time, one output folder
+    and one cache folder, empty at first. Each writes whole files; a plain run then builds nothing."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    environment = {**os.environ, CACHE_FOLDER_VARIABLE: str(cache)}
+    command = [sys.executable, "-m", "handout", "batch", "--content", str(project), "--out", str(out),
+               "--langs", LANGUAGES, "--layouts", "standard", "--jobs", "1"]  # fmt: skip
+    shards = [subprocess.Popen([*command, "--shard", f"{k}/3"], env=environment, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True) for k in (1, 2, 3)]  # fmt: skip
+    for shard in shards:
+        _, errors = shard.communicate(timeout=300)
+        assert shard.returncode == 0, errors
+    assert any((cache / "fits").iterdir()) and any((cache / "drawings").iterdir())
+    for path in pdfs(out):
+        assert len(PdfReader(out / path, strict=True).pages) == 1
+    final = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    assert "0 built" in final.stdout and len(manifest(out)) == len(pdfs(out)) == expected_handouts(project) // 2
+    assert not list(out.glob("**/.*.tmp")) and not list(cache.glob("**/.*.tmp"))
+
+
 def test_bad_shard_is_a_usage_error(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
     result = batch(cli, project, tmp_path / "out", "--shard", "4/3")
     assert result.exit_code == 2 and "--shard" in result.stderr
