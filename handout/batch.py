@@ -319,11 +319,15 @@ def _load_state(out: Path) -> dict[Job, Result]:
             if result is not None:  # else rebuild it
                 records[result.job] = result
     for journal in sorted(out.glob(JOURNALS)):
-        for line in journal.read_text(encoding="utf-8").splitlines():
+        try:
+            lines = journal.read_bytes().splitlines()
+        except OSError:
+            continue  # its handouts are built again
+        for line in lines:
             try:
                 result = _result_from(json.loads(line))
-            except ValueError:
-                continue  # a line cut short when a run was killed
+            except ValueError:  # a line cut short, even inside a character, when a run was killed
+                continue
             if result is not None:
                 records[result.job] = result
     return records

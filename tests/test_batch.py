@@ -719,6 +719,25 @@ def test_shards_writing_into_one_folder_keep_their_own_journals(
     assert "0 built" in final.stdout and not list(out.glob(".handout-journal*"))
 
 
+def test_a_journal_cut_inside_a_character_resumes_from_its_whole_lines(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """A run killed (or a disk filled) while writing an Arabic handout's row leaves half a character: the
+    next run takes the whole rows, builds the rest, and ends the journal."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en,ar", "--layouts", "standard").exit_code == 0
+    rows = sorted(manifest(out), key=lambda row: row["language"] == "ar")  # an Arabic one last
+    (out / "manifest.json").unlink()  # as if the run had been killed before its manifest
+    journal = out / ".handout-journal.jsonl"
+    whole = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:-1]).encode()
+    cut = json.dumps(rows[-1], ensure_ascii=False).encode()
+    cut = cut[: next(i for i, byte in enumerate(cut) if byte >= 0x80) + 1]  # in a character's bytes
+    journal.write_bytes(whole + cut)
+    resumed = batch(cli, project, out, "--langs", "en,ar", "--layouts", "standard")
+    assert resumed.exit_code == 0, resumed.output
+    assert "1 built" in resumed.stdout and len(manifest(out)) == len(rows) and not journal.exists()
+
+
 @pytest.mark.parametrize(
     "edit",
     [
