@@ -18,6 +18,7 @@ import fnmatch
 import gc
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
@@ -28,6 +29,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import metadata
@@ -531,7 +533,7 @@ class _Worker:
     def build(self, job: Job, inputs: dict[str, str]) -> Result:
         """Build one handout; a user error becomes a failed result, not an exception. Its PDF is put in
         place in the background: see build_group."""
-        result = Result(job.clinic, job.language, job.topic, job.layout, job.relative_path, "built", inputs)
+        result = _planned_result(job, inputs)
         try:
             try:
                 clinic = self.clinic(job.clinic)
@@ -629,6 +631,10 @@ def _exit_with_parent(parent: int) -> None:
 def _sources(inputs: dict[str, str]) -> str:
     """The versions a fit or a drawing is made from: the document's text, the layout file and the tool."""
     return "|".join((inputs["content"], inputs["layout"], inputs["tool"]))
+
+
+def _planned_result(job: Job, inputs: dict[str, str]) -> Result:
+    return Result(job.clinic, job.language, job.topic, job.layout, job.relative_path, "built", inputs)
 
 
 def _failed(result: Result, message: str) -> Result:
@@ -778,40 +784,135 @@ def _execute(request: BatchRequest, pending: _Jobs, plan_: Plan,
         return
     _inherited = (setup, plan_)
     lanes, shared = _worker_lanes(pending, workers, plan_)
-    pools = [ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(setup,)) for _ in lanes]
-    futures: dict[Future[list[Result]], int] = {}  # each group not finished yet, and its worker
-    unfinished = [0] * len(pools)  # groups not finished yet, by worker
-    left = deque(_groups(shared, SHARED_GROUP_SIZE))
-
-    def submit(index: int, group: _Jobs) -> None:
-        futures[pools[index].submit(_build_group, group, request.fail_fast)] = index
-        unfinished[index] += 1
-
+    pools = _Pools(setup, lanes, shared, request.fail_fast)
     try:
-        for index, lane in enumerate(lanes):
-            for group in _groups(lane, GROUP_SIZE):
-                submit(index, group)
         while True:
-            for index in range(len(pools)):  # a worker near the end of its own jobs takes shared ones
-                while left and unfinished[index] < 2:
-                    submit(index, left.popleft())
-            if not futures:
+            pools.fill()
+            if not pools.submitted:
                 break
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            done, _ = wait(pools.submitted, return_when=FIRST_COMPLETED)
             for future in done:
-                unfinished[futures.pop(future)] -= 1
-                if not future.cancelled():
-                    yield from future.result()
-            if stop():  # those not started yet are given up; those running are still waited for
-                left.clear()
-                for future in [future for future in futures if future.cancel()]:
-                    unfinished[futures.pop(future)] -= 1
+                if future in pools.submitted:  # else settled with its broken pool, below
+                    yield from pools.results(future)
+            if stop():  # nothing more is started; the groups being built finish
+                pools.stop()
     finally:
-        for future in futures:
-            future.cancel()
-        for pool in pools:
-            pool.shutdown(wait=True, cancel_futures=True)
+        pools.close()
         _inherited = None
+
+
+WORKER_STOPPED = ("the worker process building it stopped abruptly (it was killed, ran out of memory, or a "
+                  "library it uses crashed); the next run tries it again")  # fmt: skip
+WORKER_RESTARTS = 8  # workers that keep stopping (no memory left, say) do not hold the run up for ever
+GAVE_UP = (f"not built: worker processes stopped abruptly more than {WORKER_RESTARTS} times in this run (out of "
+           "memory?); the next run tries it again")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    lane: int
+    pool: ProcessPoolExecutor
+    order: int
+    group: _Jobs
+
+
+class _Pools:
+    """A pool of one worker process for each lane, and the groups each has still to build.
+
+    A worker that stops abruptly (a signal, the out-of-memory killer, a crash in native code) takes with it
+    the groups sent to it: its lane gets a new worker, the group it was building is built again a handout
+    at a time, and a handout that stops a worker on its own fails, so one bad clinic does not stop the others.
+    """
+
+    def __init__(self, setup: _WorkerSetup, lanes: list[_Jobs], shared: _Jobs, fail_fast: bool) -> None:
+        self.setup, self.fail_fast = setup, fail_fast
+        self.queued = [deque(_groups(lane, GROUP_SIZE)) for lane in lanes]
+        self.shared = deque(_groups(shared, SHARED_GROUP_SIZE))  # any worker may take these
+        # A group waits in each worker's queue, so that it never waits for the parent; with --fail-fast none
+        # does: after a failure, nothing more is started.
+        self.depth = 1 if fail_fast else 2
+        self.pools = [self._pool() for _ in lanes]
+        self.submitted: dict[Future[list[Result]], _Submitted] = {}  # each group not finished yet
+        self.unfinished = [0] * len(lanes)  # groups not finished yet, by lane
+        self.orders = itertools.count()
+        self.restarts = 0
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(self.setup,))
+
+    def fill(self) -> None:
+        """Give each worker its own groups, then, near the end of them, those any worker may take."""
+        for lane, queued in enumerate(self.queued):
+            while self.unfinished[lane] < self.depth and (queued or self.shared):
+                self._submit(lane, queued.popleft() if queued else self.shared.popleft())
+
+    def _submit(self, lane: int, group: _Jobs) -> None:
+        pool = self.pools[lane]
+        try:
+            future = pool.submit(_build_group, group, self.fail_fast)
+        except BrokenProcessPool:  # its worker stopped: its groups are settled when their turn comes
+            pool = self._replace(lane, pool)
+            future = pool.submit(_build_group, group, self.fail_fast)
+        self.submitted[future] = _Submitted(lane, pool, next(self.orders), group)
+        self.unfinished[lane] += 1
+
+    def _replace(self, lane: int, pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        if self.pools[lane] is pool:
+            self.pools[lane] = self._pool()
+            self.restarts += 1
+        return self.pools[lane]
+
+    def _settled(self, future: Future[list[Result]]) -> _Submitted:
+        submitted = self.submitted.pop(future)
+        self.unfinished[submitted.lane] -= 1
+        return submitted
+
+    def results(self, future: Future[list[Result]]) -> Iterator[Result]:
+        """The results of a finished group; of every group of its worker if that stopped."""
+        submitted = self._settled(future)
+        if isinstance(future.exception(), BrokenProcessPool):
+            yield from self._restart(submitted, future)
+        else:
+            yield from future.result()
+
+    def _restart(self, first: _Submitted, future: Future[list[Result]]) -> Iterator[Result]:
+        pool, lane = first.pool, first.lane
+        pool.shutdown(wait=True)  # every group sent to the stopped worker is settled now
+        settled = [(first, future)] + [(self._settled(f), f) for f, s in list(self.submitted.items()) if s.pool is pool]
+        broken: list[_Jobs] = []
+        for submitted, each in sorted(settled, key=lambda pair: pair[0].order):
+            if isinstance(each.exception(), BrokenProcessPool):
+                broken.append(submitted.group)
+            else:
+                yield from each.result()  # finished before the worker stopped (or a bug: raised)
+        self._replace(lane, pool)
+        if self.restarts > WORKER_RESTARTS:
+            yield from self._give_up(broken)
+            return
+        # A worker builds its groups in the order they were sent: the first broken one was being built.
+        building, *waiting = broken
+        if len(building) == 1:
+            yield _failed(_planned_result(*building[0]), WORKER_STOPPED)
+        else:
+            waiting = [[item] for item in building] + waiting
+        self.queued[lane].extendleft(reversed(waiting))
+
+    def _give_up(self, broken: list[_Jobs]) -> Iterator[Result]:
+        for job, inputs in broken[0]:
+            yield _failed(_planned_result(job, inputs), WORKER_STOPPED)
+        for group in [*broken[1:], *(group for queued in self.queued for group in queued), *self.shared]:
+            for job, inputs in group:
+                yield _failed(_planned_result(job, inputs), GAVE_UP)
+        self.stop()
+
+    def stop(self) -> None:
+        for queued in self.queued:
+            queued.clear()
+        self.shared.clear()
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_lanes(pending: _Jobs, workers: int, plan_: Plan) -> tuple[list[_Jobs], _Jobs]:

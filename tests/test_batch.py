@@ -30,9 +30,11 @@ from handout import render as rendering
 from handout.batch import (
     LIGHT_FONTS,
     BatchRequest,
+    Job,
     Result,
     _in_drawing_order,
     _init_worker,
+    _Worker,
     _worker_lanes,
     _WorkerSetup,
     fingerprint,
@@ -201,6 +203,85 @@ def test_a_failing_clinic_does_not_stop_the_others(cli: Callable[..., Run], proj
     assert {p.split("/")[0] for p in pdfs(out)} == {"costa-azul", "okafor-community", "riverside-family"}
     failed = [r for r in manifest(out) if r["status"] == "failed"]
     assert {r["clinic"] for r in failed} == {"broken-clinic"}
+
+
+def _stopping_worker_on(
+    monkeypatch: pytest.MonkeyPatch, stops: Callable[[Job], bool]
+) -> None:  # fmt: skip
+    """Workers, forked from this process, stop as the out-of-memory killer stops them when ``stops(job)``."""
+    build = _Worker.build
+
+    def build_or_stop(worker: _Worker, job: Job, inputs: dict[str, str]) -> Result:
+        if stops(job):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return build(worker, job, inputs)
+
+    monkeypatch.setattr(_Worker, "build", build_or_stop)
+
+
+def test_a_handout_that_stops_its_worker_fails_alone(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash in native code (pdfium, a font) on one clinic's page: its worker stops every time it builds
+    it. That handout fails; every other is built, the manifest and staff page are written."""
+    _stopping_worker_on(monkeypatch, lambda job: (job.clinic, job.language) == ("costa-azul", "es"))
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", LANGUAGES, "--layouts", "standard")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "failed: costa-azul/es/muscle-calcification-standard.pdf" in result.stderr
+    assert "stopped abruptly" in result.stderr
+    failed = [row for row in manifest(out) if row["status"] == "failed"]
+    assert [(row["clinic"], row["language"]) for row in failed] == [("costa-azul", "es")]
+    assert len(pdfs(out)) == expected_handouts(project) // 2 - 1 == len(manifest(out)) - 1
+    assert (out / "index.html").is_file()  # what the stopped worker was writing is a hidden temporary
+    for path in pdfs(out):
+        assert len(PdfReader(out / path, strict=True).pages) == 1
+
+
+def test_a_worker_killed_once_costs_no_handout(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed from outside (an operator, the out-of-memory killer) while it builds, a worker is replaced
+    and what it was building is built by the next one."""
+    killed = tmp_path / "killed"
+
+    def once(job: Job) -> bool:
+        if job.clinic != "riverside-family" or killed.exists():
+            return False
+        killed.touch()
+        return True
+
+    _stopping_worker_on(monkeypatch, once)
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", LANGUAGES, "--layouts", "standard")
+    assert killed.exists()
+    assert result.exit_code == 0, result.output
+    assert all(row["status"] == "built" for row in manifest(out))
+    assert len(pdfs(out)) == expected_handouts(project) // 2
+
+
+def test_workers_that_keep_stopping_end_the_run_with_every_handout_listed(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stopping_worker_on(monkeypatch, lambda job: True)  # no memory left for any of them, say
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", "en,es", "--layouts", "standard")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    rows = manifest(out)
+    assert len(rows) == expected_handouts(project, "en,es") // 2 and not pdfs(out)
+    assert all(row["status"] == "failed" and "stopped abruptly" in str(row["error"]) for row in rows)
+
+
+def test_fail_fast_stops_when_a_worker_stops(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stopping_worker_on(monkeypatch, lambda job: job.clinic == "costa-azul")
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", LANGUAGES, "--layouts", "standard", "--fail-fast")
+    assert result.exit_code == 1 and "Traceback" not in result.output and "stopped abruptly" in result.stderr
+    rows = manifest(out)
+    assert {row["clinic"] for row in rows if row["status"] == "failed"} == {"costa-azul"}
+    assert len(rows) < expected_handouts(project) // 2  # what was not started yet is not tried
 
 
 def test_fail_fast_stops_at_the_first_failure(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
