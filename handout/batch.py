@@ -49,13 +49,14 @@ from handout.output import BackgroundCommits, staged, write_atomic
 from handout.page import Page
 from handout.render import DrawingName, Rendered, drawing_key, render
 from handout.resolve import (
+    ALL_LANGUAGES,
     LoadedClinic,
     LoadedContent,
     LoadedLayout,
     Project,
     assemble,
     check_clinics_path,
-    load_content,
+    load_content_leniently,
     load_layout,
     misnamed_clinics,
 )
@@ -177,6 +178,8 @@ class Plan:
     retired: list[str] = field(default_factory=list)  # topics that are not printed any more
     matrix: frozenset[Job] = frozenset()  # every handout of every clinic, language, topic and layout
     failing_clinics: dict[str, str] = field(default_factory=dict)  # clinics that cannot be loaded, and why
+    # documents with problems, by topic and language (ALL_LANGUAGES: the whole topic), and what they are
+    failing_documents: dict[tuple[str, str], str] = field(default_factory=dict)
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def hash_of(self, kind: str, *key: str) -> str:
@@ -201,13 +204,17 @@ def plan(request: BatchRequest) -> Plan:
     if request.clinics is not None:
         check_clinics_path(request.clinics)
     project = Project.at(request.content, request.clinics if request.clinics and request.clinics.is_dir() else None)
-    content = load_content(request.content)
+    content, problems = load_content_leniently(request.content)
     clinics = clinic_source(project, request.clinics)
     layout_names = list(request.layouts or project.layout_names())
     layouts = {name: load_layout(project, name) for name in layout_names}
     for language in request.languages or []:
         babel_locale(language)  # an unknown code is one clear error, before anything is planned
-    asked = [content.topic(t) for t in request.topics] if request.topics else content.content.topics
+    failing_documents = {part: "; ".join(str(problem) for problem in found) for part, found in problems.items()
+                         if _asked_for(request, *part)}  # fmt: skip
+    failing_topics = sorted({topic for topic, language in problems if language == ALL_LANGUAGES})
+    requested = [t for t in request.topics or [] if t not in failing_topics]
+    asked = [content.topic(t) for t in requested] if request.topics else content.content.topics
     retired = [topic.id for topic in asked if topic.review.status == "retired"]
     topics = [topic.id for topic in asked if topic.id not in retired]
     misnamed = misnamed_clinics(clinics.ids())
@@ -217,15 +224,23 @@ def plan(request: BatchRequest) -> Plan:
     failing = dict(sorted({**clinics.problems(), **located}.items()))
     offers = {clinic_id: clinics.languages(clinic_id) for clinic_id in clinics.ids() if clinic_id not in misnamed}
     _check_offered(request.languages or [], offers, content, bool(failing))
-    printed = [topic.id for topic in content.content.topics if topic.review.status != "retired"]
+    # A document with problems stays part of the matrix: the handouts earlier runs made of it stay listed.
+    printed = [topic.id for topic in content.content.topics if topic.review.status != "retired"] + failing_topics
     every_layout = project.layout_names()
     matrix = sorted(Job(clinic_id, language, topic, layout) for clinic_id, offered in offers.items()
                     for language in offered for topic in printed for layout in every_layout)  # fmt: skip
     chosen = [job for job in matrix if (not request.languages or job.language in request.languages)
-              and job.topic in topics and job.layout in layout_names]  # fmt: skip
+              and job.topic in topics and job.layout in layout_names
+              and (job.topic, job.language) not in problems]  # fmt: skip
     part, total = request.shard
     jobs = [job for index, job in enumerate(chosen) if index % total == part - 1]
-    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing)
+    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing, failing_documents)
+
+
+def _asked_for(request: BatchRequest, topic: str, language: str) -> bool:
+    if request.topics and topic not in request.topics:
+        return False
+    return language == ALL_LANGUAGES or not request.languages or language in request.languages
 
 
 def _check_offered(requested: Sequence[str], offers: dict[str, list[str]], content: LoadedContent,
@@ -693,6 +708,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
             pending.append((job, inputs))
     for clinic_id, message in plan_.failing_clinics.items():  # in every shard: each may have its handouts
         results.append(Result(clinic_id, "*", "*", "*", "", "failed", error=message))
+    for (topic, language), message in plan_.failing_documents.items():  # in every shard, too
+        results.append(Result("*", language, topic, "*", "", "failed", error=message))
     if request.fail_fast and any(result.status == "failed" for result in results):
         pending = []
     total = len(plan_.jobs) + sum(r.status == "failed" for r in results)

@@ -159,7 +159,7 @@ def _finding(content: LoadedContent, path: tuple[str | int, ...], severity: Seve
 
 
 def _topic_path(content: LoadedContent, topic: Topic) -> tuple[str | int, ...]:
-    return ("topics", content.content.topics.index(topic))
+    return content.topic_path(topic)
 
 
 def _review(content: LoadedContent, topic: Topic, today: dt.date) -> Iterator[Finding]:

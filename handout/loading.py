@@ -8,7 +8,7 @@ keeps its position for the messages of later steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -266,8 +266,20 @@ def validate(source: SourceFile, model: type[M], context: dict[str, Any] | None 
     try:
         return model.model_validate(source.data, context=context)
     except ValidationError as exc:
-        problems = [source.problem(_clean_loc(e["loc"]), _explain(dict(e))) for e in exc.errors()]
-        raise InputError(problems) from None
+        raise InputError([problem for _, problem, _ in located_problems(source, exc)]) from None
+
+
+def located_problems(
+    source: SourceFile, error: ValidationError, where: Callable[[PathKey], PathKey] = lambda path: path
+) -> list[tuple[PathKey, Problem, dict[str, Any]]]:
+    """pydantic's errors, each with its path in the file, as a problem at its file:line:column, and with the
+    context its validator gave. ``where`` turns a path in the data validated into the path in the file (for
+    data that leaves parts of the file out)."""
+    found = []
+    for each in error.errors():
+        path = where(_clean_loc(each["loc"]))
+        found.append((path, source.problem(path, _explain({**each, "loc": path})), dict(each.get("ctx") or {})))
+    return found
 
 
 def _clean_loc(loc: Iterable[str | int]) -> PathKey:

@@ -11,15 +11,17 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import ValidationError
 
 from handout import __version__
 from handout.errors import HandoutError, InputError, NotFoundError, Problem
 from handout.fonts import FontFamily, Script, script_for, unprintable_characters
 from handout.inline import plain
-from handout.loading import SourceFile, load_yaml, validate
+from handout.loading import SourceFile, load_yaml, located_problems, validate
 from handout.locales import Labels, babel_locale, labels_for
 from handout.logos import Logo, LogoProblem, read_logo
 from handout.schema import Clinic, Content, Document, Layout, Topic
@@ -125,6 +127,11 @@ def data_file(folder: Path, name: str) -> Path:
 class LoadedContent:
     content: Content
     source: SourceFile
+    topics_in_file: tuple[int, ...] = ()  # each topic's place in the file, if some were left out
+
+    def topic_path(self, topic: Topic) -> tuple[str | int, ...]:
+        index = self.content.topics.index(topic)
+        return ("topics", self.topics_in_file[index] if self.topics_in_file else index)
 
     def topic(self, topic_id: str) -> Topic:
         for topic in self.content.topics:
@@ -134,7 +141,7 @@ class LoadedContent:
         raise NotFoundError(f"no topic '{topic_id}' in {self.source.path}; topics: {known}")
 
     def path_of(self, topic: Topic, language: str) -> tuple[str | int, ...]:
-        return ("topics", self.content.topics.index(topic), "documents", language)
+        return (*self.topic_path(topic), "documents", language)
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,80 @@ class Handout:
 def load_content(path: Path) -> LoadedContent:
     source = load_yaml(path)
     return LoadedContent(validate(source, Content), source)
+
+
+ALL_LANGUAGES = "*"
+
+
+def load_content_leniently(path: Path) -> tuple[LoadedContent, dict[tuple[str, str], list[Problem]]]:
+    """The content without the documents that have problems, and their problems by topic id and language.
+
+    A translator's typo stops that document only: a batch builds all the others. A problem in a topic's
+    own fields, or in its source language's document, which the translations follow, leaves out the whole
+    topic (language ALL_LANGUAGES). A problem outside the topics, or in the YAML itself, fails the file.
+    """
+    source = load_yaml(path)
+    try:
+        return LoadedContent(validate(source, Content), source), {}
+    except InputError as error:
+        whole = error
+    topics = source.data.get("topics") if isinstance(source.data, dict) else None
+    if not isinstance(topics, list):
+        raise whole
+    failing: dict[tuple[int, str], list[Problem]] = {}
+    for _ in range(len(topics) + 2):  # each round leaves out more, until what is left is valid
+        kept = [index for index, _ in enumerate(topics) if (index, ALL_LANGUAGES) not in failing]
+        data = {**source.data, "topics": [_without_documents(topics[i], failing, i) for i in kept]}
+        try:
+            content = Content.model_validate(data)
+        except ValidationError as error:
+            for where, problem, context in located_problems(source, error, partial(_path_in_file, kept=kept)):
+                part = _failing_part(where, context, topics)
+                if part is None:
+                    raise whole from None
+                if len(where) == 2 and part[1] != ALL_LANGUAGES:  # the topic's check of one of its documents
+                    problem = source.problem((*where, "documents", part[1]), problem.message)
+                failing.setdefault(part, []).append(problem)
+            continue
+        return LoadedContent(content, source, tuple(kept)), _by_topic_id(failing, topics)
+    raise whole
+
+
+def _without_documents(topic: object, failing: dict[tuple[int, str], list[Problem]], index: int) -> object:
+    if not isinstance(topic, dict) or not isinstance(topic.get("documents"), dict):
+        return topic
+    documents = {k: v for k, v in topic["documents"].items() if (index, k) not in failing}
+    return {**topic, "documents": documents}
+
+
+def _path_in_file(path: tuple[str | int, ...], kept: list[int]) -> tuple[str | int, ...]:
+    if len(path) >= 2 and path[0] == "topics" and isinstance(path[1], int) and path[1] < len(kept):
+        return ("topics", kept[path[1]], *path[2:])
+    return path
+
+
+def _failing_part(path: tuple[str | int, ...], context: dict[str, object],
+                  topics: list[object]) -> tuple[int, str] | None:  # fmt: skip
+    """Which document (topic index, language) a problem found at ``path`` stops; None for the whole file."""
+    if len(path) < 2 or path[0] != "topics" or not isinstance(path[1], int):
+        return None
+    topic = topics[path[1]]
+    source_language = topic.get("source_language") if isinstance(topic, dict) else None
+    language = path[3] if len(path) >= 4 and path[2] == "documents" else context.get("language")
+    if isinstance(language, str) and language != source_language:
+        return path[1], language
+    return path[1], ALL_LANGUAGES
+
+
+def _by_topic_id(failing: dict[tuple[int, str], list[Problem]],
+                 topics: list[object]) -> dict[tuple[str, str], list[Problem]]:  # fmt: skip
+    by_id: dict[tuple[str, str], list[Problem]] = {}
+    for (index, language), problems in failing.items():
+        topic = topics[index]
+        topic_id = topic.get("id") if isinstance(topic, dict) else None
+        key = (topic_id if isinstance(topic_id, str) else f"topics[{index}]", language)
+        by_id.setdefault(key, []).extend(problems)
+    return by_id
 
 
 def load_clinic(project: Project, clinic_id: str, known: list[str] | None = None) -> LoadedClinic:
@@ -287,7 +368,7 @@ def assemble(
     """Pick the topic's document in ``language`` and check that its fonts can print every character."""
     topic = content.topic(topic_id)
     if topic.review.status == "retired":
-        where = content.source.locate(("topics", content.content.topics.index(topic), "review", "status"))
+        where = content.source.locate((*content.topic_path(topic), "review", "status"))
         raise HandoutError(f"topic '{topic_id}' is retired ({content.source.path}:{where.line}), so it is not "
                            "printed: set its review status to draft or approved to print it again")  # fmt: skip
     document = topic.documents.get(language)

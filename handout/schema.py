@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from handout.inline import text_problems
 
@@ -186,16 +187,23 @@ class Topic(Strict):
         if self.source_language not in self.documents:
             raise ValueError(f"source_language '{self.source_language}' has no document")
         for language, document in self.documents.items():
-            if language == self.source_language and document.translation is not None:
-                raise ValueError(f"documents.{language} is the source language: remove its 'translation'")
-            if language != self.source_language and document.translation is None:
-                raise ValueError(
-                    f"documents.{language}: add 'translation' (from_language, source_version, method, reviewed)"
+            problem = _translation_problem(self.source_language, language, document)
+            if problem:  # the language goes with it: a batch builds the topic's other documents
+                raise PydanticCustomError(
+                    "document", "documents.{language}: {problem}", {"language": language, "problem": problem}
                 )
-            if document.translation is not None and document.translation.from_language == language:
-                raise ValueError(f"documents.{language}: translation.from_language is '{language}' itself: name "
-                                 f"the language it was translated from, e.g. '{self.source_language}'")  # fmt: skip
         return self
+
+
+def _translation_problem(source_language: str, language: str, document: Document) -> str:
+    if language == source_language and document.translation is not None:
+        return "this is the source language: remove its 'translation'"
+    if language != source_language and document.translation is None:
+        return "add 'translation' (from_language, source_version, method, reviewed)"
+    if document.translation is not None and document.translation.from_language == language:
+        return (f"translation.from_language is '{language}' itself: name the language it was translated from, "
+                f"e.g. '{source_language}'")  # fmt: skip
+    return ""
 
 
 class Content(Strict):

@@ -284,6 +284,77 @@ def test_fail_fast_stops_when_a_worker_stops(
     assert len(rows) < expected_handouts(project) // 2  # what was not started yet is not tried
 
 
+def _with_typo(content: str, language: str) -> tuple[str, int]:
+    """The content with an unknown key in the document of ``language``, and the key's line."""
+    lines = content.splitlines(keepends=True)
+    at = lines.index(f"      {language}:\n") + 1
+    lines.insert(at, "        sumary: a typo\n")
+    return "".join(lines), at + 1
+
+
+def test_a_typo_in_one_translation_fails_that_language_only(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """A translator's slip stops the Spanish handouts, which keep what earlier runs made; every other
+    language is built, and the failure says where the slip is."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", LANGUAGES, "--layouts", "standard").exit_code == 0
+    spanish = {path: (out / path).read_bytes() for path in pdfs(out) if "/es/" in path}
+    assert spanish
+    text, line = _with_typo(project.read_text(encoding="utf-8"), "es")
+    project.write_text(text, encoding="utf-8")
+    result = batch(cli, project, out, "--langs", LANGUAGES, "--layouts", "standard", "--force")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"failed: */es/muscle-calcification/*: {project}:{line}:9: unknown key 'sumary'" in result.stderr
+    assert f"{len(pdfs(out)) - len(spanish)} built, 0 up to date, 1 failed" in result.stdout
+    assert {path: (out / path).read_bytes() for path in spanish} == spanish  # untouched, and still listed
+    assert {str(row["path"]) for row in manifest(out) if "/es/" in str(row["path"])} == set(spanish)
+    assert all(f"{path[:-4]}.jpg" in "".join(map(str, (out / ".thumbs").rglob("*.jpg"))) for path in spanish)
+    assert "/es/" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_missing_translation_block_fails_that_language_only(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    text = project.read_text(encoding="utf-8")
+    start = text.index("\n      fr:\n")
+    block = re.search(r"\n        translation:\n(?:          .*\n)+", text[start:])
+    assert block is not None
+    project.write_text(text[: start + block.start()] + "\n" + text[start + block.end() :], encoding="utf-8")
+    line = text[:start].count("\n") + 2
+    result = batch(cli, project, tmp_path / "out", "--langs", "en,fr", "--layouts", "standard")
+    assert result.exit_code == 1
+    assert f"failed: */fr/muscle-calcification/*: {project}:{line}:7:" in result.stderr
+    assert "add 'translation'" in result.stderr
+    assert {row["language"] for row in manifest(tmp_path / "out") if row["status"] == "built"} == {"en"}
+
+
+def test_a_topic_whose_source_document_has_a_problem_fails_whole_and_the_other_topics_are_built(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    text = project.read_text(encoding="utf-8")
+    topic = text[text.index("  - id: muscle-calcification") :]
+    text += topic.replace("id: muscle-calcification", "id: second-topic", 1)
+    project.write_text(text, encoding="utf-8")
+    one_topic = expected_handouts(project, "en,es") // 4  # of the two topics' handouts, one layout
+    broken, line = _with_typo(text, "en")  # the first topic's source document
+    project.write_text(broken, encoding="utf-8")
+    result = batch(cli, project, tmp_path / "out", "--langs", "en,es", "--layouts", "standard")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"failed: */*/muscle-calcification/*: {project}:{line}:9: unknown key 'sumary'" in result.stderr
+    rows = manifest(tmp_path / "out")
+    assert {row["topic"] for row in rows if row["status"] == "built"} == {"second-topic"}
+    assert len([row for row in rows if row["status"] == "built"]) == one_topic
+
+
+def test_a_problem_outside_the_topics_stops_the_run_before_anything_is_built(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    project.write_text(project.read_text(encoding="utf-8") + "extras: 1\n", encoding="utf-8")
+    result = batch(cli, project, tmp_path / "out", "--layouts", "standard")
+    assert result.exit_code == 2 and "unknown key 'extras'" in result.stderr and not pdfs(tmp_path / "out")
+
+
 def test_fail_fast_stops_at_the_first_failure(cli: Callable[..., Run], project: Path, tmp_path: Path) -> None:
     for clinic in (project.parent / "clinics").glob("*.yaml"):  # a language no topic is written in yet
         clinic.write_text(re.sub(r"(?m)^languages: .*$", "languages: [sv]", clinic.read_text(encoding="utf-8")))
