@@ -448,20 +448,28 @@ def _make_folder(out: Path, shard: tuple[int, int]) -> None:
         raise OutputError(f"cannot write into {out}: {error.strerror}; choose another --out") from None
 
 
-def _remove_retired(out: Path, retired: list[str], earlier: dict[Job, Result]) -> list[str]:
-    """Take the handouts of retired topics that earlier runs made out of the folder staff print from."""
-    removed = []
+def _remove_retired(out: Path, retired: list[str], earlier: dict[Job, Result]) -> tuple[list[str], list[Result]]:
+    """Take the handouts of retired topics that earlier runs made out of the folder staff print from; one that
+    cannot be taken out (a file share's permissions) is a failure of the run, which says so."""
+    removed, failures = [], []
     folder = out.resolve()
     for job, result in sorted(earlier.items()):
         if job.topic not in retired or not result.path:
             continue
         pdf = out / result.path
-        if pdf.is_file():  # a shard's manifest may still list what an earlier run removed
+        present = pdf.is_file()  # a shard's manifest may still list what an earlier run removed
+        try:
+            for path in (pdf, out / thumbnail_path(result.path)):
+                if path.resolve().is_relative_to(folder):  # a manifest edited by hand cannot point elsewhere
+                    path.unlink(missing_ok=True)
+        except OSError as error:
+            message = (f"its topic is retired, but {error.filename} cannot be removed ({error.strerror}): remove "
+                       "it by hand, so that staff do not print it")  # fmt: skip
+            failures.append(_failed(replace(result, warnings=[]), message))
+            continue
+        if present:
             removed.append(result.path)
-        for path in (pdf, out / thumbnail_path(result.path)):
-            if path.resolve().is_relative_to(folder):  # a manifest edited by hand cannot point elsewhere
-                path.unlink(missing_ok=True)
-    return removed
+    return removed, failures
 
 
 STALE_TEMPORARY_SECONDS = 600
@@ -693,9 +701,9 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     cleaning = _removing_stale_temporaries(out)
     earlier = _load_state(out)
     # Like the catalog, which must not link to them, a shard leaves them to the plain run after it.
-    removed = _remove_retired(out, plan_.retired, earlier) if request.shard == (1, 1) else []
+    removed, unremoved = _remove_retired(out, plan_.retired, earlier) if request.shard == (1, 1) else ([], [])
     state = {} if request.force else earlier
-    results: list[Result] = []
+    results: list[Result] = list(unremoved)
     shared = _SharedTexts()
     pending: _Jobs = []
     today = dt.date.today()

@@ -567,6 +567,35 @@ def test_a_retired_topic_is_not_printed_and_its_handouts_leave_the_folder(cli: C
     assert again.exit_code == 0 and "removed:" not in again.stderr
 
 
+def test_a_retired_handout_that_cannot_be_removed_is_a_failure_until_it_is(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file share that will not let the batch delete one: staff must be told to, and the catalog must not
+    link to it."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    stuck = out / "costa-azul/en/muscle-calcification-standard.pdf"
+    project.write_text(
+        project.read_text(encoding="utf-8").replace("status: draft", "status: retired"), encoding="utf-8"
+    )
+    unlink = Path.unlink
+
+    def refuse(path: Path, missing_ok: bool = False) -> None:
+        if path == stuck:
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot be removed (Permission denied): remove it by hand" in result.stderr and str(stuck) in result.stderr
+    assert pdfs(out) == {"costa-azul/en/muscle-calcification-standard.pdf"}
+    assert ".pdf" not in (out / "index.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(Path, "unlink", unlink)
+    again = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert again.exit_code == 0 and pdfs(out) == set() and manifest(out) == []
+
+
 def test_a_changed_tool_is_a_changed_input_even_under_the_same_version(tmp_path: Path) -> None:
     """A development install keeps its version number while its code, labels and fonts change."""
     package = tmp_path / "handout"
