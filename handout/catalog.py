@@ -9,6 +9,7 @@ language, clinic, layout).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import itertools
@@ -315,7 +316,8 @@ def _remove_clinic_page(page: Path) -> None:
     except OSError:
         return
     if ours:
-        page.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # its links lead nowhere now; the staff page does not link to it
+            page.unlink(missing_ok=True)
 
 
 def _clinic_links(names: Mapping[str, str]) -> str:

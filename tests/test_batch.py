@@ -596,6 +596,29 @@ def test_a_retired_handout_that_cannot_be_removed_is_a_failure_until_it_is(
     assert again.exit_code == 0 and pdfs(out) == set() and manifest(out) == []
 
 
+def test_a_clinic_page_that_cannot_be_removed_is_left(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    page = out / "costa-azul" / "index.html"
+    assert page.is_file()
+    project.write_text(
+        project.read_text(encoding="utf-8").replace("status: draft", "status: retired"), encoding="utf-8"
+    )
+    unlink = Path.unlink
+
+    def refuse(path: Path, missing_ok: bool = False) -> None:
+        if path == page:
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 0, result.output
+    assert page.is_file() and "costa-azul/index.html" not in (out / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_changed_tool_is_a_changed_input_even_under_the_same_version(tmp_path: Path) -> None:
     """A development install keeps its version number while its code, labels and fonts change."""
     package = tmp_path / "handout"
