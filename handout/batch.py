@@ -395,8 +395,11 @@ def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out:
 
 
 def _with_todays_warnings(result: Result, content: LoadedContent, today: dt.date) -> Result:
-    """A handout left as it was is still due for review once its topic's date has passed: say so today."""
-    topic = content.topic(result.topic)
+    """A handout left as it was is still due for review once its topic's date has passed: say so today. (Of
+    a topic left out for its problems, what the run that built it said.)"""
+    topic = next((topic for topic in content.content.topics if topic.id == result.topic), None)
+    if topic is None:
+        return result
     due = f"topic '{topic.id}' was due for review on "
     result.warnings = [w for w in result.warnings if not w.startswith(due)] + review_due(topic, today)
     return result
@@ -745,8 +748,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     manifest = _write_manifest(out, request.shard, sorted(results + kept, key=lambda r: r.job))
     catalog = None
     if request.shard == (1, 1):
-        topics = staff_topics(plan_.content.content.topics)
-        catalog = write_catalog(out, [r for r in results + kept if r.status != "failed"], topics)
+        listed = [r for r in results + kept if r.status != "failed"]
+        catalog = write_catalog(out, listed, staff_topics(plan_.content.content.topics, listed))
     # A run of the whole matrix has made every shard's journal part of its manifest; a shard ends its own.
     for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
         finished.unlink(missing_ok=True)

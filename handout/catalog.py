@@ -172,13 +172,16 @@ class StaffTopic:
     codes: tuple[str, ...]
 
 
-def staff_topics(topics: Iterable[Topic]) -> dict[str, StaffTopic]:
-    """Each topic as staff know it, by its id."""
+def staff_topics(topics: Iterable[Topic], listed: Iterable[Entry] = ()) -> dict[str, StaffTopic]:
+    """Each topic as staff know it, by its id. A topic a batch left out for its problems, whose earlier
+    handouts are still ``listed``, goes by the title they print (in the staff's language if one does)."""
     found = {}
     for topic in topics:
         language = STAFF_LANGUAGE if STAFF_LANGUAGE in topic.documents else topic.source_language
         codes = tuple(f"{code.system} {code.code}" for code in topic.codes)
         found[topic.id] = StaffTopic(plain(topic.documents[language].title, {}), language, codes)
+    for entry in sorted(listed, key=lambda entry: entry.language != STAFF_LANGUAGE):
+        found.setdefault(entry.topic, StaffTopic(entry.title, entry.language, ()))
     return found
 
 

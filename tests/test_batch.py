@@ -337,14 +337,19 @@ def test_a_topic_whose_source_document_has_a_problem_fails_whole_and_the_other_t
     text += topic.replace("id: muscle-calcification", "id: second-topic", 1)
     project.write_text(text, encoding="utf-8")
     one_topic = expected_handouts(project, "en,es") // 4  # of the two topics' handouts, one layout
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en,es", "--layouts", "standard").exit_code == 0
+    earlier = {path: (out / path).read_bytes() for path in pdfs(out) if "muscle-calcification" in path}
     broken, line = _with_typo(text, "en")  # the first topic's source document
     project.write_text(broken, encoding="utf-8")
-    result = batch(cli, project, tmp_path / "out", "--langs", "en,es", "--layouts", "standard")
+    result = batch(cli, project, out, "--langs", "en,es", "--layouts", "standard", "--force")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"failed: */*/muscle-calcification/*: {project}:{line}:9: unknown key 'sumary'" in result.stderr
-    rows = manifest(tmp_path / "out")
-    assert {row["topic"] for row in rows if row["status"] == "built"} == {"second-topic"}
-    assert len([row for row in rows if row["status"] == "built"]) == one_topic
+    assert f"{one_topic} built, 0 up to date, 1 failed" in result.stdout
+    assert {path: (out / path).read_bytes() for path in earlier} == earlier  # untouched, and still listed
+    assert {str(row["path"]) for row in manifest(out) if row["topic"] == "muscle-calcification"} - {""} == set(earlier)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert all(path in page for path in earlier)
 
 
 def test_a_problem_outside_the_topics_stops_the_run_before_anything_is_built(
