@@ -180,6 +180,7 @@ class Plan:
     failing_clinics: dict[str, str] = field(default_factory=dict)  # clinics that cannot be loaded, and why
     # documents with problems, by topic and language (ALL_LANGUAGES: the whole topic), and what they are
     failing_documents: dict[tuple[str, str], str] = field(default_factory=dict)
+    printed: tuple[str, ...] = ()  # the topics not retired, with those left out for their problems
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def hash_of(self, kind: str, *key: str) -> str:
@@ -234,7 +235,7 @@ def plan(request: BatchRequest) -> Plan:
               and (job.topic, job.language) not in problems]  # fmt: skip
     part, total = request.shard
     jobs = [job for index, job in enumerate(chosen) if index % total == part - 1]
-    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing, failing_documents)
+    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing, failing_documents, tuple(printed))
 
 
 def _asked_for(request: BatchRequest, topic: str, language: str) -> bool:
@@ -430,7 +431,7 @@ def _not_planned(
     topic or layout is gone), which are left out."""
     kept, outside = [], []
     current = {job.relative_path.casefold() for job in planned.matrix}  # one file on a Windows or macOS share
-    topics = {topic.id for topic in planned.content.content.topics if topic.review.status != "retired"}
+    topics = set(planned.printed)
     for job, result in sorted(earlier.items()):
         if job in reached or result.status == "failed" or not (out / result.path).is_file():
             continue
@@ -831,7 +832,9 @@ def _execute(request: BatchRequest, pending: _Jobs, plan_: Plan,
 
 WORKER_STOPPED = ("the worker process building it stopped abruptly (it was killed, ran out of memory, or a "
                   "library it uses crashed); the next run tries it again")  # fmt: skip
-WORKER_RESTARTS = 8  # workers that keep stopping (no memory left, say) do not hold the run up for ever
+# Workers that keep stopping in the middle of groups (no memory left, say) do not hold the run up for ever. A
+# handout that stops a worker on its own is failed, and spends none of these.
+WORKER_RESTARTS = 8
 GAVE_UP = (f"not built: worker processes stopped abruptly more than {WORKER_RESTARTS} times in this run (out of "
            "memory?); the next run tries it again")  # fmt: skip
 
@@ -863,7 +866,7 @@ class _Pools:
         self.submitted: dict[Future[list[Result]], _Submitted] = {}  # each group not finished yet
         self.unfinished = [0] * len(lanes)  # groups not finished yet, by lane
         self.orders = itertools.count()
-        self.restarts = 0
+        self.unexplained = 0  # stops while a worker built a group of several handouts
 
     def _pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=(self.setup,))
@@ -887,7 +890,6 @@ class _Pools:
     def _replace(self, lane: int, pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
         if self.pools[lane] is pool:
             self.pools[lane] = self._pool()
-            self.restarts += 1
         return self.pools[lane]
 
     def _settled(self, future: Future[list[Result]]) -> _Submitted:
@@ -914,14 +916,15 @@ class _Pools:
             else:
                 yield from each.result()  # finished before the worker stopped (or a bug: raised)
         self._replace(lane, pool)
-        if self.restarts > WORKER_RESTARTS:
-            yield from self._give_up(broken)
-            return
         # A worker builds its groups in the order they were sent: the first broken one was being built.
         building, *waiting = broken
         if len(building) == 1:
             yield _failed(_planned_result(*building[0]), WORKER_STOPPED)
         else:
+            self.unexplained += 1
+            if self.unexplained > WORKER_RESTARTS:
+                yield from self._give_up(broken)
+                return
             waiting = [[item] for item in building] + waiting
         self.queued[lane].extendleft(reversed(waiting))
 

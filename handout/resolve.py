@@ -217,23 +217,35 @@ def load_content_leniently(path: Path) -> tuple[LoadedContent, dict[tuple[str, s
     topics = source.data.get("topics") if isinstance(source.data, dict) else None
     if not isinstance(topics, list):
         raise whole
+    _check_unique_ids(source, topics, whole)  # else a topic left out could hide that another has its id
     failing: dict[tuple[int, str], list[Problem]] = {}
-    for _ in range(len(topics) + 2):  # each round leaves out more, until what is left is valid
+    while True:  # each round leaves out more (a topic's check stops at its first bad document)
         kept = [index for index, _ in enumerate(topics) if (index, ALL_LANGUAGES) not in failing]
         data = {**source.data, "topics": [_without_documents(topics[i], failing, i) for i in kept]}
         try:
             content = Content.model_validate(data)
         except ValidationError as error:
+            more = False
             for where, problem, context in located_problems(source, error, partial(_path_in_file, kept=kept)):
                 part = _failing_part(where, context, topics)
                 if part is None:
                     raise whole from None
                 if len(where) == 2 and part[1] != ALL_LANGUAGES:  # the topic's check of one of its documents
                     problem = source.problem((*where, "documents", part[1]), problem.message)
+                more |= part not in failing
                 failing.setdefault(part, []).append(problem)
+            if not more:  # leaving out what has problems left none out: cannot happen, but cannot loop
+                raise whole from None
             continue
         return LoadedContent(content, source, tuple(kept)), _by_topic_id(failing, topics)
-    raise whole
+
+
+def _check_unique_ids(source: SourceFile, topics: list[object], whole: InputError) -> None:
+    ids = [str(topic["id"]) for topic in topics if isinstance(topic, dict) and isinstance(topic.get("id"), str)]
+    repeated = sorted({topic_id for topic_id in ids if ids.count(topic_id) > 1})
+    if repeated:
+        problem = source.problem(("topics",), f"topic ids must be unique; repeated: {', '.join(repeated)}")
+        raise InputError([*whole.problems, problem])
 
 
 def _without_documents(topic: object, failing: dict[tuple[int, str], list[Problem]], index: int) -> object:
@@ -264,11 +276,13 @@ def _failing_part(path: tuple[str | int, ...], context: dict[str, object],
 
 def _by_topic_id(failing: dict[tuple[int, str], list[Problem]],
                  topics: list[object]) -> dict[tuple[str, str], list[Problem]]:  # fmt: skip
+    """The problems by topic id and language; a topic left out whole has all of its own under ALL_LANGUAGES."""
     by_id: dict[tuple[str, str], list[Problem]] = {}
-    for (index, language), problems in failing.items():
+    for (index, language), problems in sorted(failing.items(), key=lambda item: item[0][1] != ALL_LANGUAGES):
         topic = topics[index]
         topic_id = topic.get("id") if isinstance(topic, dict) else None
-        key = (topic_id if isinstance(topic_id, str) else f"topics[{index}]", language)
+        name = topic_id if isinstance(topic_id, str) else f"topics[{index}]"
+        key = (name, ALL_LANGUAGES) if (index, ALL_LANGUAGES) in failing else (name, language)
         by_id.setdefault(key, []).extend(problems)
     return by_id
 

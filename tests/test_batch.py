@@ -238,6 +238,21 @@ def test_a_handout_that_stops_its_worker_fails_alone(
         assert len(PdfReader(out / path, strict=True).pages) == 1
 
 
+def test_a_clinic_whose_every_handout_stops_its_worker_fails_alone(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More of its handouts than a run replaces workers for unexplained stops: each is found, and fails."""
+    _stopping_worker_on(monkeypatch, lambda job: job.clinic == "riverside-family")
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", LANGUAGES)  # both layouts: ten of riverside's handouts
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    rows = manifest(out)
+    failed = [row for row in rows if row["status"] == "failed"]
+    assert len(failed) == 10 and {row["clinic"] for row in failed} == {"riverside-family"}
+    assert all(str(row["error"]).startswith("the worker process building it stopped abruptly") for row in failed)
+    assert len(pdfs(out)) == len(rows) - 10 == expected_handouts(project) - 10
+
+
 def test_a_worker_killed_once_costs_no_handout(
     cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -350,6 +365,24 @@ def test_a_topic_whose_source_document_has_a_problem_fails_whole_and_the_other_t
     assert {str(row["path"]) for row in manifest(out) if row["topic"] == "muscle-calcification"} - {""} == set(earlier)
     page = (out / "index.html").read_text(encoding="utf-8")
     assert all(path in page for path in earlier)
+
+
+def test_a_topic_left_out_keeps_an_unreadable_clinic_s_earlier_handouts_listed(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    text = project.read_text(encoding="utf-8")
+    topic = text[text.index("  - id: muscle-calcification") :]
+    text += topic.replace("id: muscle-calcification", "id: second-topic", 1)
+    project.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    earlier = {str(row["path"]) for row in manifest(out)}
+    project.write_text(_with_typo(text, "en")[0], encoding="utf-8")  # the first topic is left out
+    clinic = project.parent / "clinics" / "riverside-family.yaml"
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace("name:", "nmae:", 1), encoding="utf-8")
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 1 and "no longer in the matrix" not in result.output
+    assert {str(row["path"]) for row in manifest(out) if row["status"] != "failed"} == earlier
 
 
 def test_a_problem_outside_the_topics_stops_the_run_before_anything_is_built(
