@@ -96,9 +96,13 @@ def review_due(topic: Topic, today: dt.date) -> list[str]:
 def _structure_warnings(handout: Handout) -> list[str]:
     """A translation that leaves out a section of its source (the emergency box, say) is printed, and said."""
     translation = handout.document.translation
-    source = handout.topic.documents.get(translation.from_language) if translation else None
-    if translation is None or source is None:
+    if translation is None:
         return []
+    source = handout.topic.documents.get(translation.from_language)
+    if source is None:  # none written, or a batch left it out for its problems
+        topic, language, source_language = handout.topic.id, handout.language, translation.from_language
+        return [f"topic '{topic}' in '{language}' was translated from '{source_language}', which has no document "
+                "to compare it with (handout check shows why)"]  # fmt: skip
     key = (id(source), id(handout.document), translation.from_language)
     if key not in _structure_kept:
         differences = structure_differences(source, handout.document, translation.from_language)

@@ -385,6 +385,19 @@ def test_a_topic_left_out_keeps_an_unreadable_clinic_s_earlier_handouts_listed(
     assert {str(row["path"]) for row in manifest(out) if row["status"] != "failed"} == earlier
 
 
+def test_a_translation_whose_source_was_left_out_is_built_and_says_it_was_not_compared(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    text = project.read_text(encoding="utf-8")
+    start = text.index("\n      es:\n")
+    text = text[:start] + text[start:].replace("from_language: en", "from_language: fr", 1)
+    project.write_text(_with_typo(text, "fr")[0], encoding="utf-8")
+    result = batch(cli, project, tmp_path / "out", "--langs", "en,es,fr", "--layouts", "standard")
+    assert result.exit_code == 1 and "failed: */fr/muscle-calcification/*" in result.stderr
+    assert "in 'es' was translated from 'fr', which has no document to compare it with" in result.stderr
+    assert {row["language"] for row in manifest(tmp_path / "out") if row["status"] == "built"} == {"en", "es"}
+
+
 def test_a_problem_outside_the_topics_stops_the_run_before_anything_is_built(
     cli: Callable[..., Run], project: Path, tmp_path: Path
 ) -> None:
