@@ -12,6 +12,7 @@ process and language.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import fnmatch
@@ -730,16 +731,18 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
             progress(result, len(results), total)
     journal_file = journal_path(out, request.shard)
     stopping = threading.Event()  # --fail-fast: nothing more is started, what is being built is still recorded
-    with journal_file.open("a", encoding="utf-8") as journal:
+    journal = _Journal(journal_file)
+    try:
         for result in _execute(request, pending, plan_, stopping.is_set):
             results.append(shared(result))
             if result.status == "built":
-                journal.write(json.dumps(_record(result), ensure_ascii=False) + "\n")
-                journal.flush()
+                journal.record(result)
             if progress:
                 progress(result, len(results), total)
             if request.fail_fast and result.status == "failed":
                 stopping.set()
+    finally:
+        journal.close()
     cleaning.join()
     results, unreadable = _one_failure_per_clinic(results)
     unreadable |= set(plan_.failing_clinics)
@@ -755,6 +758,34 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
         finished.unlink(missing_ok=True)
     return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside, catalog)
+
+
+class _Journal:
+    """The handouts a run has built, a line each as they are put in place, for the next run if this one is
+    killed. A journal that cannot be written (a full disk) stops the run: what it built is kept."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.file = path.open("ab")
+        except OSError as error:
+            raise self._cannot(error) from None
+
+    def record(self, result: Result) -> None:
+        try:
+            self.file.write(json.dumps(_record(result), ensure_ascii=False).encode() + b"\n")
+            self.file.flush()
+        except OSError as error:
+            raise self._cannot(error) from None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # a line it could not write: that handout is built again
+            self.file.close()
+
+    def _cannot(self, error: OSError) -> OutputError:
+        advice = "free some space (or let this account write there) and run again"
+        return OutputError(f"cannot write {self.path}: {error.strerror}; {advice}: the handouts built so far are kept, "
+                           "and it builds the rest")  # fmt: skip
 
 
 class _SharedTexts:

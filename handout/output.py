@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,7 +42,8 @@ class Staged:
 
     def discard(self) -> None:
         """Give the file up: nothing of it stays."""
-        self.handle.close()
+        with contextlib.suppress(OSError):
+            self.handle.close()
         with contextlib.suppress(OSError):
             self.temporary.unlink()
 
@@ -59,7 +61,8 @@ def staged(target: Path, data: bytes | Iterable[bytes]) -> Staged:
         return Staged(target, temporary, handle)
     except BaseException as exc:
         if handle is not None:
-            handle.close()
+            with contextlib.suppress(OSError):  # what it still held cannot be written either (a full disk)
+                handle.close()
         _give_up(temporary, target, exc)
 
 
@@ -67,7 +70,8 @@ def _give_up(temporary: Path, target: Path, exc: BaseException) -> NoReturn:
     with contextlib.suppress(OSError):  # not there, or its folder cannot exist
         temporary.unlink()
     if isinstance(exc, OSError):
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+        advice = "; free some space and try again" if exc.errno == errno.ENOSPC else ""
+        raise OutputError(f"cannot write {target}: {exc.strerror}{advice}") from None
     raise exc
 
 

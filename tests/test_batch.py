@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import itertools
 import json
@@ -17,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import pypdfium2 as pdfium
 import pytest
@@ -26,6 +28,8 @@ from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
 import handout
+from handout import batch as batch_module
+from handout import output
 from handout import render as rendering
 from handout.batch import (
     LIGHT_FONTS,
@@ -668,6 +672,85 @@ def test_a_clinic_page_that_cannot_be_removed_is_left(
     result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
     assert result.exit_code == 0, result.output
     assert page.is_file() and "costa-azul/index.html" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+class _FullDisk:
+    """A file being written on a disk that has just filled up: writing, flushing and closing all fail."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+
+    def _full(self, *_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    write = writelines = flush = _full
+
+    def fileno(self) -> int:
+        return self.handle.fileno()
+
+    def close(self) -> None:
+        self.handle.close()
+        self._full()
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def test_a_disk_that_fills_up_ends_the_run_with_one_message_and_the_next_run_finishes(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    created = output._created
+    files: list[Path] = []
+
+    def filling(path: Path) -> BinaryIO | _FullDisk:
+        files.extend([path] if out in path.parents else [])  # the cache's are not the disk that fills
+        handle = created(path)
+        return _FullDisk(handle) if len(files) > 6 else handle
+
+    monkeypatch.setattr(output, "_created", filling)
+    full = batch(cli, project, out, "--langs", LANGUAGES, "--layouts", "standard", "--jobs", "1")
+    assert full.exit_code == 2 and "Traceback" not in full.output
+    assert full.stderr.strip().splitlines()[-1] == (
+        f"error: cannot write {out / 'manifest.json'}: No space left on device; free some space and try again"
+    )
+    assert not list(out.glob("**/.*.tmp"))
+    written = pdfs(out)
+    assert 0 < len(written) < expected_handouts(project) // 2
+    for path in written:
+        assert len(PdfReader(out / path, strict=True).pages) == 1
+    monkeypatch.setattr(output, "_created", created)
+    freed = batch(cli, project, out, "--langs", LANGUAGES, "--layouts", "standard", "--jobs", "1")
+    assert freed.exit_code == 0, freed.output
+    assert f"{expected_handouts(project) // 2 - len(written)} built, {len(written)} up to date" in freed.stdout
+
+
+def test_a_journal_that_cannot_be_written_stops_the_run_with_one_message(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = batch_module._Journal.__init__
+
+    def on_a_full_disk(journal: batch_module._Journal, path: Path) -> None:
+        opened(journal, path)
+        journal.file = _FullDisk(journal.file)  # type: ignore[assignment]
+
+    monkeypatch.setattr(batch_module._Journal, "__init__", on_a_full_disk)
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", "en,es", "--layouts", "standard")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"error: cannot write {out / '.handout-journal.jsonl'}: No space left on device; free some space")
+    )
+    assert not list(out.glob("**/.*.tmp"))
+    for path in pdfs(out):
+        assert len(PdfReader(out / path, strict=True).pages) == 1
+    monkeypatch.setattr(batch_module._Journal, "__init__", opened)
+    assert batch(cli, project, out, "--langs", "en,es", "--layouts", "standard").exit_code == 0
 
 
 def test_a_changed_tool_is_a_changed_input_even_under_the_same_version(tmp_path: Path) -> None:
