@@ -182,6 +182,7 @@ class Plan:
     # documents with problems, by topic and language (ALL_LANGUAGES: the whole topic), and what they are
     failing_documents: dict[tuple[str, str], str] = field(default_factory=dict)
     printed: tuple[str, ...] = ()  # the topics not retired, with those left out for their problems
+    failing_layouts: dict[str, str] = field(default_factory=dict)  # layouts whose files have problems, and what
     _hashes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def hash_of(self, kind: str, *key: str) -> str:
@@ -209,7 +210,7 @@ def plan(request: BatchRequest) -> Plan:
     content, problems = load_content_leniently(request.content)
     clinics = clinic_source(project, request.clinics)
     layout_names = list(request.layouts or project.layout_names())
-    layouts = {name: load_layout(project, name) for name in layout_names}
+    layouts, failing_layouts = _load_layouts(project, layout_names)
     for language in request.languages or []:
         babel_locale(language)  # an unknown code is one clear error, before anything is planned
     failing_documents = {part: "; ".join(str(problem) for problem in found) for part, found in problems.items()
@@ -232,11 +233,24 @@ def plan(request: BatchRequest) -> Plan:
     matrix = sorted(Job(clinic_id, language, topic, layout) for clinic_id, offered in offers.items()
                     for language in offered for topic in printed for layout in every_layout)  # fmt: skip
     chosen = [job for job in matrix if (not request.languages or job.language in request.languages)
-              and job.topic in topics and job.layout in layout_names
+              and job.topic in topics and job.layout in layouts
               and (job.topic, job.language) not in problems]  # fmt: skip
     part, total = request.shard
     jobs = [job for index, job in enumerate(chosen) if index % total == part - 1]
-    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing, failing_documents, tuple(printed))
+    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing, failing_documents, tuple(printed),
+                failing_layouts)  # fmt: skip
+
+
+def _load_layouts(project: Project, names: list[str]) -> tuple[dict[str, LoadedLayout], dict[str, str]]:
+    """The layouts, and the problems of those whose files have some: a bad layout fails its own handouts.
+    A layout that is not there at all (a misspelt --layouts) stops the run, before anything is built."""
+    layouts, failing = {}, {}
+    for name in names:
+        try:
+            layouts[name] = load_layout(project, name)
+        except InputError as error:
+            failing[name] = "; ".join(str(problem) for problem in error.problems)
+    return layouts, failing
 
 
 def _asked_for(request: BatchRequest, topic: str, language: str) -> bool:
@@ -723,6 +737,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
         results.append(Result(clinic_id, "*", "*", "*", "", "failed", error=message))
     for (topic, language), message in plan_.failing_documents.items():  # in every shard, too
         results.append(Result("*", language, topic, "*", "", "failed", error=message))
+    for layout, message in plan_.failing_layouts.items():
+        results.append(Result("*", "*", "*", layout, "", "failed", error=message))
     if request.fail_fast and any(result.status == "failed" for result in results):
         pending = []
     total = len(plan_.jobs) + sum(r.status == "failed" for r in results)

@@ -402,6 +402,26 @@ def test_a_translation_whose_source_was_left_out_is_built_and_says_it_was_not_co
     assert {row["language"] for row in manifest(tmp_path / "out") if row["status"] == "built"} == {"en", "es"}
 
 
+def test_a_layout_file_with_a_problem_fails_its_own_handouts_only(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en,es").exit_code == 0
+    large = {path: (out / path).read_bytes() for path in pdfs(out) if path.endswith("-large-print.pdf")}
+    layout = project.parent / "layouts" / "large-print.yaml"
+    text = layout.read_text(encoding="utf-8")
+    line = text[: text.index("  body_min:")].count("\n") + 1
+    layout.write_text(re.sub(r"(?m)^  body_min: .*$", "  body_min: 9", text), encoding="utf-8")
+    result = batch(cli, project, out, "--langs", "en,es", "--force")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"failed: */*/*/large-print: {layout}:{line}:" in result.stderr and "too small" in result.stderr
+    assert f"{len(pdfs(out)) - len(large)} built, 0 up to date, 1 failed" in result.stdout
+    assert {path: (out / path).read_bytes() for path in large} == large  # untouched, and still listed
+    assert set(large) <= {str(row["path"]) for row in manifest(out)}
+    misspelt = batch(cli, project, out, "--langs", "en,es", "--layouts", "standard,large-prnt")
+    assert misspelt.exit_code == 2 and "no layout 'large-prnt'" in misspelt.stderr
+
+
 def test_a_problem_outside_the_topics_stops_the_run_before_anything_is_built(
     cli: Callable[..., Run], project: Path, tmp_path: Path
 ) -> None:
