@@ -41,7 +41,7 @@ from handout import __version__
 from handout.build import review_due, warnings_for
 from handout.catalog import staff_topics, thumbnail_jpeg, thumbnail_path, write_catalog
 from handout.drawing_cache import remember_drawing, remembered_drawing
-from handout.errors import HandoutError, InputError, OutputError
+from handout.errors import HandoutError, InputError, OutputError, Problem
 from handout.fit import check_header, fit, fit_key, remember_size, remembered_size
 from handout.fonts import FamilyWeight, family_of
 from handout.inline import plain
@@ -213,8 +213,6 @@ def plan(request: BatchRequest) -> Plan:
     layouts, failing_layouts = _load_layouts(project, layout_names)
     for language in request.languages or []:
         babel_locale(language)  # an unknown code is one clear error, before anything is planned
-    failing_documents = {part: "; ".join(str(problem) for problem in found) for part, found in problems.items()
-                         if _asked_for(request, *part)}  # fmt: skip
     failing_topics = sorted({topic for topic, language in problems if language == ALL_LANGUAGES})
     requested = [t for t in request.topics or [] if t not in failing_topics]
     asked = [content.topic(t) for t in requested] if request.topics else content.content.topics
@@ -237,8 +235,16 @@ def plan(request: BatchRequest) -> Plan:
               and (job.topic, job.language) not in problems]  # fmt: skip
     part, total = request.shard
     jobs = [job for index, job in enumerate(chosen) if index % total == part - 1]
-    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing, failing_documents, tuple(printed),
-                failing_layouts)  # fmt: skip
+    return Plan(content, clinics, layouts, jobs, retired, frozenset(matrix), failing,
+                _failing_documents(request, problems), tuple(printed), failing_layouts)  # fmt: skip
+
+
+def _failing_documents(
+    request: BatchRequest, problems: dict[tuple[str, str], list[Problem]]
+) -> dict[tuple[str, str], str]:
+    """The documents with problems among those the run was asked for, each with what its problems are."""
+    return {part: "; ".join(str(problem) for problem in found) for part, found in problems.items()
+            if _asked_for(request, *part)}  # fmt: skip
 
 
 def _load_layouts(project: Project, names: list[str]) -> tuple[dict[str, LoadedLayout], dict[str, str]]:
