@@ -209,6 +209,7 @@ def plan(request: BatchRequest) -> Plan:
     project = Project.at(request.content, request.clinics if request.clinics and request.clinics.is_dir() else None)
     content, problems = load_content_leniently(request.content)
     clinics = clinic_source(project, request.clinics)
+    _check_some_clinics(clinics, request.clinics or project.clinics_dir)
     layout_names = list(request.layouts or project.layout_names())
     layouts, failing_layouts = _load_layouts(project, layout_names)
     for language in request.languages or []:
@@ -245,6 +246,15 @@ def _failing_documents(
     """The documents with problems among those the run was asked for, each with what its problems are."""
     return {part: "; ".join(str(problem) for problem in found) for part, found in problems.items()
             if _asked_for(request, *part)}  # fmt: skip
+
+
+def _check_some_clinics(clinics: ClinicSource, where: Path) -> None:
+    """A roster exported without its rows, or a folder emptied by a failed copy, is a mistake: built, it
+    would take every handout out of the manifest and the staff page."""
+    if not clinics.ids() and not clinics.row_problems():
+        roster = where.suffix.lower() == ".csv" and not where.is_dir()
+        what = "the roster has no rows" if roster else "the folder has no clinic files (.yaml)"
+        raise HandoutError(f"no clinics in {where}: {what}; add the clinics, or give --clinics where they are")
 
 
 def _load_layouts(project: Project, names: list[str]) -> tuple[dict[str, LoadedLayout], dict[str, str]]:

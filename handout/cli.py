@@ -202,6 +202,12 @@ def _list_option(value: str | None, option: str) -> list[str] | None:
     return parts
 
 
+def _folder_option(value: str, option: str) -> Path:
+    if not value.strip():  # e.g. a script's unset variable: not a reason to write into the current folder
+        raise HandoutError(f"{option} is empty: give the folder to write into")
+    return Path(value)
+
+
 def _languages_option(value: str | None) -> list[str] | None:
     """Language codes as content writes them, whatever their case: EN is en, zh-hant is zh-Hant."""
     codes = _list_option(value, "--langs")
@@ -216,20 +222,21 @@ def _languages_option(value: str | None) -> list[str] | None:
               help="'all' (what each clinic offers) or codes, e.g. en,es (of those a clinic offers).")  # fmt: skip
 @click.option("--topics", default="all", show_default=True, help="'all' or topic ids.")
 @click.option("--layouts", default="all", show_default=True, help="'all' or layout names.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True)
+@click.option("--out", default="out", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=0), default=0, help="Worker processes [default: one per core].")
 @click.option("--shard", default="1/1", show_default=True, help="Build only part K of N, e.g. 3/8.")
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failure.")
 @user_errors
-def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts: str, out: Path, jobs: int,
+def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts: str, out: str, jobs: int,
           shard: str, force: bool, fail_fast: bool) -> None:  # fmt: skip
     """Build every clinic x language x topic x layout into OUT, with a manifest and index.html."""
     from handout.batch import BatchRequest, parse_shard, run_batch
 
     request = BatchRequest(
         content=content, clinics=clinics, languages=_languages_option(langs),
-        topics=_list_option(topics, "--topics"), layouts=_list_option(layouts, "--layouts"), out=out, jobs=jobs,
+        topics=_list_option(topics, "--topics"), layouts=_list_option(layouts, "--layouts"),
+        out=_folder_option(out, "--out"), jobs=jobs,
         shard=parse_shard(shard), force=force,
         fail_fast=fail_fast,
     )  # fmt: skip

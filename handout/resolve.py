@@ -7,6 +7,7 @@ All problems in all input files are collected and reported together.
 
 from __future__ import annotations
 
+import glob
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -96,6 +97,9 @@ def misnamed_clinics(ids: list[str]) -> dict[str, str]:
         if not CLINIC_ID.fullmatch(clinic_id):
             problems[clinic_id] = (f"clinic id '{clinic_id}' must start with a letter or digit and use only "
                                    "letters, digits, '.', '_' and '-': rename it")  # fmt: skip
+        elif OUTPUT_FILES.fullmatch(clinic_id.lower()):
+            problems[clinic_id] = (f"clinic id '{clinic_id}' is the name of a file a batch writes beside the "
+                                   "clinics' folders: rename it")  # fmt: skip
         elif clinic_id.lower() in by_case:  # the one after fails: a clinic that was printing goes on
             other = by_case[clinic_id.lower()]
             problems[clinic_id] = (f"clinic ids '{other}' and '{clinic_id}' differ only in case, and would share "
@@ -105,18 +109,29 @@ def misnamed_clinics(ids: list[str]) -> dict[str, str]:
     return problems
 
 
-DATA_SUFFIXES = (".yaml", ".yml")  # what a clinic or layout file may end in
+# The files a batch writes in the output folder, beside a folder for each clinic.
+OUTPUT_FILES = re.compile(r"index\.html|manifest(-\d+-of-\d+)?\.(json|csv)")
+DATA_SUFFIXES = (".yaml", ".yml")  # what a clinic or layout file may end in, in any case
 
 
 def _ids_in(folder: Path) -> list[str]:
+    """The clinics or layouts of a folder. Hidden files are the system's or an editor's: macOS writes
+    '._name.yaml' beside each file it copies to a file share, and an editor its lock files."""
     if not folder.is_dir():
         return []
-    return sorted({path.stem for path in folder.iterdir() if path.suffix in DATA_SUFFIXES and path.is_file()})
+    return sorted({path.stem for path in folder.iterdir() if _is_data_file(path)})
+
+
+def _is_data_file(path: Path) -> bool:
+    return not path.name.startswith(".") and path.suffix.lower() in DATA_SUFFIXES and path.is_file()
 
 
 def data_file(folder: Path, name: str) -> Path:
     """The file of clinic or layout ``name``: ``<name>.yaml`` or ``<name>.yml``, and not both."""
     found = [folder / f"{name}{suffix}" for suffix in DATA_SUFFIXES if (folder / f"{name}{suffix}").is_file()]
+    if not found:  # a suffix in capitals, as some Windows tools write it (CLINIC.YAML)
+        found = sorted(path for path in folder.glob(f"{glob.escape(name)}.*")
+                       if path.stem == name and path.suffix.lower() in DATA_SUFFIXES and path.is_file())  # fmt: skip
     if len(found) > 1:
         raise InputError([Problem(found[1], 1, 1, f"{found[0].name} and {found[1].name} both define '{name}': "
                                   "keep one and delete the other")])  # fmt: skip

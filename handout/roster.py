@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from handout.errors import InputError, Problem
 from handout.loading import MAX_FILE_BYTES, Position, SourceFile, load_yaml, validate
 from handout.logos import LogoProblem, read_logo
-from handout.resolve import CLINIC_ID, DATA_SUFFIXES, LoadedClinic, Project, data_file, load_clinic, misnamed_clinics
+from handout.resolve import CLINIC_ID, LoadedClinic, Project, data_file, load_clinic, misnamed_clinics
 from handout.schema import Clinic
 
 COLUMNS = ["id", "name", "health_system", "logo", "primary", "secondary", "address", "phone", "website",
@@ -120,9 +120,11 @@ class FolderClinics(_SchemaChecked):
         return []
 
     def where(self, clinic_id: str) -> Problem:
-        folder = self.project.clinics_dir
-        named = [folder / f"{clinic_id}{suffix}" for suffix in DATA_SUFFIXES]
-        return Problem(next((path for path in named if path.is_file()), named[0]), 1, 1, "")
+        try:
+            path = data_file(self.project.clinics_dir, clinic_id)
+        except InputError as error:  # defined twice: its first file
+            path = error.problems[0].file
+        return Problem(path, 1, 1, "")
 
     def load(self, clinic_id: str) -> LoadedClinic:
         """The clinic with its logo, read afresh: callers keep what they need."""

@@ -976,17 +976,18 @@ def test_a_clinics_path_that_is_no_folder_or_roster_is_an_error_not_the_default_
     assert not list(tmp_path.rglob("*.pdf"))
 
 
-@pytest.mark.parametrize("file_name", ["...yaml", "-x.yaml"])
+@pytest.mark.parametrize("file_name", ["-x.yaml", "index.html.yaml", "Manifest.json.yml", "manifest-1-of-2.csv.yaml"])
 def test_a_clinic_file_whose_name_is_no_clinic_id_fails_alone(
     cli: Callable[..., Run], project: Path, tmp_path: Path, file_name: str
 ) -> None:
-    """A file named ...yaml has the id '..': its handouts would be written outside --out."""
+    """An id its handouts' folder cannot be named: not starting with a letter or digit, or the name of a
+    file the batch writes beside the clinics' folders (the staff page, a manifest)."""
     clinics = project.parent / "clinics"
     shutil.copy(clinics / "okafor-community.yaml", clinics / file_name)
     out = tmp_path / "out" / "sub"
     result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
     assert result.exit_code == 1, result.output
-    clinic_id = file_name.removesuffix(".yaml")
+    clinic_id = file_name.removesuffix(".yaml").removesuffix(".yml")
     assert f"failed: {clinic_id}" in result.stderr and "rename it" in result.stderr
     assert {path.relative_to(tmp_path / "out") for path in (tmp_path / "out").rglob("*.pdf")} == {
         Path("sub") / clinic / "en" / "muscle-calcification-standard.pdf"
@@ -995,6 +996,49 @@ def test_a_clinic_file_whose_name_is_no_clinic_id_fails_alone(
     built = cli("build", "--content", project, "--topic", "muscle-calcification", "--lang", "en",
                 "--clinic", clinic_id, "-o", tmp_path / "one.pdf")  # fmt: skip
     assert built.exit_code == 2 and "rename it" in built.stderr and not (tmp_path / "one.pdf").exists()
+
+
+def test_hidden_files_in_the_clinics_folder_are_skipped_and_a_suffix_in_capitals_is_read(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """macOS writes '._name' beside each file it copies to a share, editors their lock files; a Windows
+    tool may write CLINIC.YAML."""
+    clinics = project.parent / "clinics"
+    (clinics / "._riverside-family.yaml").write_bytes(b"\x00\x05\x16\x07 Mac OS X resource fork")
+    shutil.copy(clinics / "okafor-community.yaml", clinics / "...yaml")
+    shutil.move(clinics / "costa-azul.yaml", clinics / "costa-azul.YAML")
+    out = tmp_path / "out"
+    result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
+    assert result.exit_code == 0, result.output
+    assert {path.split("/")[0] for path in pdfs(out)} == {"costa-azul", "okafor-community", "riverside-family"}
+    listed = cli("list", "--content", project, "--json")
+    assert sorted(json.loads(listed.stdout)["clinics"]) == ["costa-azul", "okafor-community", "riverside-family"]
+
+
+def test_a_roster_without_rows_or_an_empty_clinics_folder_is_an_error_that_keeps_the_catalog(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """A nightly export that failed must not take every handout off the staff page."""
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
+    rows, page = manifest(out), (out / "index.html").read_bytes()
+    header_only = tmp_path / "roster.csv"
+    header_only.write_text("id,name,primary,address,phone,page_size,languages\n", encoding="utf-8")
+    empty = tmp_path / "no-clinics"
+    empty.mkdir()
+    for clinics, what in ((header_only, "the roster has no rows"), (empty, "the folder has no clinic files")):
+        result = batch(cli, project, out, "--clinics", clinics, "--layouts", "standard")
+        assert result.exit_code == 2 and f"no clinics in {clinics}: {what}" in result.stderr
+        assert manifest(out) == rows and (out / "index.html").read_bytes() == page
+
+
+def test_an_empty_out_is_an_error_not_the_current_folder(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("batch", "--content", project, "--out", "", "--langs", "en")
+    assert result.exit_code == 2 and "--out is empty" in result.stderr
+    assert list(tmp_path.iterdir()) == [project.parent]
 
 
 def test_clinic_files_whose_names_differ_only_in_case_are_refused(
