@@ -7,18 +7,21 @@ import hashlib
 import io
 import math
 import re
+import unicodedata
 import warnings
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib.utils import ImageReader, _digester
 from reportlab.pdfbase.pdfdoc import PDFImageXObject, PDFObjectReference
 from reportlab.pdfgen.canvas import Canvas
+from svglib.fonts import FontMap
 from svglib.svglib import svg2rlg
 
 from handout.embedding import resources
@@ -89,6 +92,8 @@ class Logo:
     image: Drawing | EmbeddedImage
     # An SVG logo's operators as drawn on the clinic's first page, if they can be drawn again on the others.
     drawn: list[tuple[str, ...]] = field(default_factory=list, compare=False, repr=False)
+    # An SVG logo's text, which is drawn in the page's font (see _draw_drawing), so checked like the clinic's name.
+    texts: tuple[str, ...] = ()
 
     def draw(self, canvas: Canvas, x: float, y: float, max_width: float, max_height: float, font: str) -> float:
         """Draw the logo scaled into the box whose lower-left corner is (x, y); ``font`` is the page's font."""
@@ -115,6 +120,8 @@ class Logo:
             return
         start, before = len(canvas._code), (resources(canvas), len(canvas._doc.fontMapping))
         drawing.initialFontName = font  # else the renderer selects (and references) Helvetica
+        for string in _strings(drawing):  # the fonts the SVG names are not the tool's, and may lack a character
+            string.fontName = font
         renderPDF.draw(drawing, canvas, 0, 0)
         operators = tuple(canvas._code[start:])
         if (resources(canvas), len(canvas._doc.fontMapping)) == before and not _has_text(operators):
@@ -146,7 +153,9 @@ def read_logo(asset_dir: Path, relative: str) -> Logo:
         if len(_read_logos) > LOGOS_KEPT:
             _read_logos.popitem(last=False)
     _read_logos.move_to_end(key)
-    return Logo(path, read.width, read.height, read.image, read.drawn)  # the same drawing: the same operators
+    return Logo(
+        path, read.width, read.height, read.image, read.drawn, read.texts
+    )  # the same drawing: the same operators
 
 
 LOGOS_KEPT = 16
@@ -225,7 +234,7 @@ def _refuse_external_references(path: Path, relative: str) -> None:
 def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
     _refuse_external_references(path, relative)
     try:
-        drawing = svg2rlg(str(path), external_reference_root=str(asset_dir.resolve()))
+        drawing = svg2rlg(str(path), external_reference_root=str(asset_dir.resolve()), font_map=_NO_SYSTEM_FONTS)
     except Exception as exc:  # svglib raises many kinds of errors on broken files
         raise LogoProblem(
             f"logo {relative} is not a readable SVG image ({type(exc).__name__}): export it again"
@@ -243,7 +252,38 @@ def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
         raise LogoProblem(f"logo {relative} has a coordinate, size or colour that is not a number (such as NaN or "
                           "infinity): export it again")  # fmt: skip
     _check_drawable(drawing, relative)
-    return Logo(path, width, height, drawing)
+    texts = tuple(string.text for string in _strings(drawing) if string.text.strip())
+    _check_text_needs_no_shaping(texts, relative)
+    return Logo(path, width, height, drawing, texts=texts)
+
+
+class _PageFonts(FontMap):
+    """svglib's fonts for an SVG's text, which it would otherwise look for among the machine's (fc-match) and
+    register: a handout draws a logo's text in the page's own font (Logo._draw_drawing)."""
+
+    def find_font(self, font_name: str, weight: str = "normal", style: str = "normal") -> tuple[str, bool]:
+        return "Helvetica", True
+
+
+_NO_SYSTEM_FONTS = _PageFonts()
+
+
+def _strings(node: object) -> Iterator[String]:
+    if isinstance(node, String):
+        yield node
+    for child in getattr(node, "contents", None) or []:
+        yield from _strings(child)
+
+
+def _check_text_needs_no_shaping(texts: tuple[str, ...], relative: str) -> None:
+    """A logo's text is drawn a character at a time: a script whose letters join, or that is written right to
+    left, would come out wrong."""
+    complex_ = sorted({char for text in texts for char in text if unicodedata.bidirectional(char) in ("R", "AL")
+                       or unicodedata.category(char) in ("Mn", "Mc")})  # fmt: skip
+    if complex_:
+        shown = " ".join(complex_[:8])
+        raise LogoProblem(f"logo {relative} has text that must be shaped or written right to left ({shown}): "
+                          "export it again with its text converted to outlines (paths)")  # fmt: skip
 
 
 def _check_drawable(drawing: Drawing, relative: str) -> None:

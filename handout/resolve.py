@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from handout import __version__
 from handout.errors import HandoutError, InputError, NotFoundError, Problem
-from handout.fonts import FontFamily, Script, script_for, unprintable_characters
+from handout.fonts import FontFamily, Script, missing_glyphs, script_for, unprintable_characters
 from handout.inline import plain
 from handout.loading import SourceFile, load_yaml, located_problems, validate
 from handout.locales import Labels, babel_locale, labels_for
@@ -454,6 +454,10 @@ def check_glyphs(handout: Handout, content: LoadedContent) -> None:
     for key, text in _clinic_texts(clinic.clinic):
         for char in unprintable_characters(text, handout.script):
             problems.append(clinic.source.problem(key, _no_glyph(char, handout)))
+    logo_texts = clinic.logo.texts if clinic.logo else ()
+    for char in sorted({char for text in logo_texts for char in missing_glyphs(text, handout.fonts)}):
+        message = f"the text of the logo: {_no_glyph(char, handout)}, or convert the text to outlines (paths)"
+        problems.append(clinic.source.problem(("logo",), message))
     if problems:
         raise InputError(problems)
 

@@ -239,3 +239,47 @@ def test_an_svg_logo_is_walked_once_for_all_of_a_clinics_handouts_when_it_can_be
     arguments = build_args(TOPIC, "es", "costa-azul", fresh, content=project)
     subprocess.run([sys.executable, "-m", "handout", *map(str, arguments)], check=True, capture_output=True)
     assert pdfs["es"] == fresh.read_bytes()
+
+
+TEXT_LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60"><text x="4" y="40"{font}>{text}</text></svg>'
+)
+
+
+def test_an_svg_logo_s_text_is_drawn_in_the_page_s_font_never_a_font_of_the_machine(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """svglib would look the SVG's font up among the machine's fonts (fc-match), or fall back to Helvetica,
+    which has no 'ễ': the logo printed 'Nguy▯n'. The page's own font prints it, the same on every machine."""
+    clinic = project.parent / "clinics" / "costa-azul"
+    (clinic / "logo.svg").write_text(TEXT_LOGO.format(font=' font-family="Verdana"', text="Phòng khám Nguyễn"))
+    output = tmp_path / "costa.pdf"
+    result = cli(*build_args(TOPIC, "es", "costa-azul", output, content=project))
+    assert result.exit_code == 0, result.output
+    page = PdfReader(output).pages[0]
+    assert "Phòng khám Nguyễn" in page.extract_text()
+    fonts = {str(font.get_object()["/BaseFont"]).split("+")[-1] for font in page["/Resources"]["/Font"].values()}
+    assert fonts <= {"NotoSans-Regular", "NotoSans-Bold"}, fonts
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "told"),
+    [
+        (
+            "عيادة",
+            "es",
+            "has text that must be shaped or written right to left (ا ة د ع ي): export it again with "
+            "its text converted to outlines (paths)",
+        ),
+        ("诊所 Clinic", "es", "the text of the logo: character '诊' (U+8BCA) cannot be printed"),
+    ],
+)
+def test_an_svg_logo_s_text_that_the_page_cannot_print_is_refused(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, text: str, language: str, told: str
+) -> None:
+    clinic = project.parent / "clinics" / "costa-azul"
+    (clinic / "logo.svg").write_text(TEXT_LOGO.format(font="", text=text), encoding="utf-8")
+    output = tmp_path / "costa.pdf"
+    result = cli(*build_args(TOPIC, language, "costa-azul", output, content=project))
+    assert result.exit_code == 2 and told in result.stderr and "Traceback" not in result.output
+    assert "costa-azul.yaml:" in result.stderr and not output.exists()
