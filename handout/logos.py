@@ -92,8 +92,11 @@ class Logo:
     image: Drawing | EmbeddedImage
     # An SVG logo's operators as drawn on the clinic's first page, if they can be drawn again on the others.
     drawn: list[tuple[str, ...]] = field(default_factory=list, compare=False, repr=False)
-    # An SVG logo's text, which is drawn in the page's font (see _draw_drawing), so checked like the clinic's name.
+    # An SVG logo's text, drawn in the page's font, so checked like the clinic's name; and for such a logo its
+    # SVG, laid out again for each page's font (svglib places each piece of text by the widths of its font).
     texts: tuple[str, ...] = ()
+    svg: bytes = field(default=b"", repr=False)
+    laid_out: dict[str, Drawing] = field(default_factory=dict, compare=False, repr=False)
 
     def draw(self, canvas: Canvas, x: float, y: float, max_width: float, max_height: float, font: str) -> float:
         """Draw the logo scaled into the box whose lower-left corner is (x, y); ``font`` is the page's font."""
@@ -104,11 +107,19 @@ class Logo:
             canvas.saveState()
             canvas.translate(x, top)
             canvas.scale(scale, scale)
-            self._draw_drawing(self.image, canvas, font)
+            self._draw_drawing(self._in_font(self.image, font), canvas, font)
             canvas.restoreState()
         else:
             self.image.draw(canvas, x, top, width, height)
         return width
+
+    def _in_font(self, drawing: Drawing, font: str) -> Drawing:
+        """The drawing, its text (if any) laid out and drawn in ``font``, never a font of the machine's."""
+        if not self.texts:
+            return drawing
+        if font not in self.laid_out:
+            self.laid_out[font] = _svg_drawing(self.svg, self.path, font) or drawing  # read once: it reads again
+        return self.laid_out[font]
 
     def _draw_drawing(self, drawing: Drawing, canvas: Canvas, font: str) -> None:
         """Walking an SVG's drawing takes ReportLab 0.5 ms for a few shapes, and more for a detailed logo:
@@ -120,8 +131,6 @@ class Logo:
             return
         start, before = len(canvas._code), (resources(canvas), len(canvas._doc.fontMapping))
         drawing.initialFontName = font  # else the renderer selects (and references) Helvetica
-        for string in _strings(drawing):  # the fonts the SVG names are not the tool's, and may lack a character
-            string.fontName = font
         renderPDF.draw(drawing, canvas, 0, 0)
         operators = tuple(canvas._code[start:])
         if (resources(canvas), len(canvas._doc.fontMapping)) == before and not _has_text(operators):
@@ -153,9 +162,8 @@ def read_logo(asset_dir: Path, relative: str) -> Logo:
         if len(_read_logos) > LOGOS_KEPT:
             _read_logos.popitem(last=False)
     _read_logos.move_to_end(key)
-    return Logo(
-        path, read.width, read.height, read.image, read.drawn, read.texts
-    )  # the same drawing: the same operators
+    # The same drawing: the same operators.
+    return Logo(path, read.width, read.height, read.image, read.drawn, read.texts, read.svg, read.laid_out)
 
 
 LOGOS_KEPT = 16
@@ -233,8 +241,9 @@ def _refuse_external_references(path: Path, relative: str) -> None:
 
 def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
     _refuse_external_references(path, relative)
+    svg = path.read_bytes()
     try:
-        drawing = svg2rlg(str(path), external_reference_root=str(asset_dir.resolve()), font_map=_NO_SYSTEM_FONTS)
+        drawing = _svg_drawing(svg, path, "Helvetica")
     except Exception as exc:  # svglib raises many kinds of errors on broken files
         raise LogoProblem(
             f"logo {relative} is not a readable SVG image ({type(exc).__name__}): export it again"
@@ -254,18 +263,28 @@ def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
     _check_drawable(drawing, relative)
     texts = tuple(string.text for string in _strings(drawing) if string.text.strip())
     _check_text_needs_no_shaping(texts, relative)
-    return Logo(path, width, height, drawing, texts=texts)
+    return Logo(path, width, height, drawing, texts=texts, svg=svg if texts else b"")
+
+
+def _svg_drawing(svg: bytes, path: Path, font: str) -> Drawing | None:
+    """The SVG as a drawing whose text is in ``font``, in composed form (a decomposed accent would be drawn
+    beside its letter)."""
+    drawing = svg2rlg(io.BytesIO(svg), external_reference_root=str(path.parent.resolve()), font_map=_PageFonts(font))
+    for string in _strings(drawing):
+        string.text = unicodedata.normalize("NFC", string.text)
+    return drawing
 
 
 class _PageFonts(FontMap):
     """svglib's fonts for an SVG's text, which it would otherwise look for among the machine's (fc-match) and
-    register: a handout draws a logo's text in the page's own font (Logo._draw_drawing)."""
+    register: every piece of a logo's text is laid out and drawn in the page's own font."""
+
+    def __init__(self, font: str) -> None:
+        super().__init__()
+        self.font = font
 
     def find_font(self, font_name: str, weight: str = "normal", style: str = "normal") -> tuple[str, bool]:
-        return "Helvetica", True
-
-
-_NO_SYSTEM_FONTS = _PageFonts()
+        return self.font, True
 
 
 def _strings(node: object) -> Iterator[String]:

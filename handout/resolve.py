@@ -456,7 +456,9 @@ def check_glyphs(handout: Handout, content: LoadedContent) -> None:
             problems.append(clinic.source.problem(key, _no_glyph(char, handout)))
     logo_texts = clinic.logo.texts if clinic.logo else ()
     for char in sorted({char for text in logo_texts for char in missing_glyphs(text, handout.fonts)}):
-        message = f"the text of the logo: {_no_glyph(char, handout)}, or convert the text to outlines (paths)"
+        message = (f"the text of the logo: character {char!r} (U+{ord(char):04X}) cannot be printed: the logo's text "
+                   f"is printed in the {handout.fonts.name} font used for '{handout.language}', which has no glyph "
+                   "for it; export the logo with its text converted to outlines (paths)")  # fmt: skip
         problems.append(clinic.source.problem(("logo",), message))
     if problems:
         raise InputError(problems)

@@ -122,7 +122,7 @@ class FolderClinics(_SchemaChecked):
     def where(self, clinic_id: str) -> Problem:
         try:
             path = data_file(self.project.clinics_dir, clinic_id)
-        except InputError as error:  # defined twice: its first file
+        except InputError as error:  # defined twice: the file the problem names
             path = error.problems[0].file
         return Problem(path, 1, 1, "")
 

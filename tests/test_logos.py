@@ -283,3 +283,25 @@ def test_an_svg_logo_s_text_that_the_page_cannot_print_is_refused(
     result = cli(*build_args(TOPIC, language, "costa-azul", output, content=project))
     assert result.exit_code == 2 and told in result.stderr and "Traceback" not in result.output
     assert "costa-azul.yaml:" in result.stderr and not output.exists()
+
+
+def test_an_svg_logo_s_pieces_of_text_are_laid_out_in_the_font_they_are_drawn_in(
+    cli: Callable[..., Run], project: Path, tmp_path: Path
+) -> None:
+    """svglib places a <tspan> after the width of the text before it: in the page's font, as it is drawn, or
+    the pieces overlap or leave a gap. A decomposed accent (as some tools export it) is printed composed."""
+    clinic = project.parent / "clinics" / "costa-azul"
+    clinic_file = clinic.parent / "costa-azul.yaml"
+    clinic_file.write_text(clinic_file.read_text(encoding="utf-8").replace("languages: [", "languages: [ru, "))
+
+    def gap_between_the_pieces(text: str, name: str) -> float:
+        (clinic / "logo.svg").write_text(TEXT_LOGO.format(font=' font-size="20"', text=text), encoding="utf-8")
+        output = tmp_path / f"{name}.pdf"
+        result = cli(*build_args(TOPIC, "ru", "costa-azul", output, content=project))
+        assert result.exit_code == 0, result.output
+        text_page = pdfium.PdfDocument(output)[0].get_textpage()
+        start = text_page.get_text_range().index("КлиникаРивер Café")
+        return float(text_page.get_charbox(start + 7)[0] - text_page.get_charbox(start + 6)[2])
+
+    whole = gap_between_the_pieces("КлиникаРивер Café", "whole")
+    assert abs(gap_between_the_pieces("Клиника<tspan>Ривер</tspan> Cafe\u0301", "pieces") - whole) < 0.05
