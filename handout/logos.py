@@ -118,7 +118,8 @@ class Logo:
         if not self.texts:
             return drawing
         if font not in self.laid_out:
-            self.laid_out[font] = _svg_drawing(self.svg, self.path, font) or drawing  # read once: it reads again
+            # The same bytes gave a drawing when the logo was read.
+            self.laid_out[font] = _svg_drawing(self.svg, self.path, font) or drawing
         return self.laid_out[font]
 
     def _draw_drawing(self, drawing: Drawing, canvas: Canvas, font: str) -> None:
@@ -151,13 +152,14 @@ def read_logo(asset_dir: Path, relative: str) -> Logo:
     # The clinics of a health system mostly share a logo: a file with the same bytes as one read
     # before is not decoded, checked and made into PDF objects again (2-5 ms each).
     try:
-        key = (suffix, hashlib.sha256(path.read_bytes()).digest())
+        data = path.read_bytes()
     except OSError as exc:
         raise LogoProblem(f"logo {relative} cannot be read ({exc.strerror or exc}): check that the file can be "
                           "read by the account that runs handout") from None  # fmt: skip
+    key = (suffix, hashlib.sha256(data).digest())
     read = _read_logos.get(key)
     if read is None:
-        read = _read_png(path, relative) if suffix == ".png" else _read_svg(path, relative, asset_dir)
+        read = _read_png(path, relative) if suffix == ".png" else _read_svg(path, relative, data)
         _read_logos[key] = read
         if len(_read_logos) > LOGOS_KEPT:
             _read_logos.popitem(last=False)
@@ -220,11 +222,11 @@ _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _CSS_URL = re.compile(r"url\(\s*['\"]?(?!#)", re.IGNORECASE)
 
 
-def _refuse_external_references(path: Path, relative: str) -> None:
+def _refuse_external_references(svg: bytes, relative: str) -> None:
     """A logo must be self-contained: no entities, no links to files or addresses (they leak or hang)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        tree = etree.parse(str(path), parser)
+        tree = etree.fromstring(svg, parser).getroottree()
     except etree.XMLSyntaxError as exc:
         raise LogoProblem(f"logo {relative} is not a readable SVG image ({exc.msg}): export it again") from None
     if tree.docinfo.internalDTD is not None and list(tree.docinfo.internalDTD.iterentities()):
@@ -239,9 +241,8 @@ def _refuse_external_references(path: Path, relative: str) -> None:
             raise LogoProblem(f"logo {relative} loads a file or address from its style: remove it")
 
 
-def _read_svg(path: Path, relative: str, asset_dir: Path) -> Logo:
-    _refuse_external_references(path, relative)
-    svg = path.read_bytes()
+def _read_svg(path: Path, relative: str, svg: bytes) -> Logo:
+    _refuse_external_references(svg, relative)
     try:
         drawing = _svg_drawing(svg, path, "Helvetica")
     except Exception as exc:  # svglib raises many kinds of errors on broken files

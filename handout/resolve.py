@@ -25,7 +25,7 @@ from handout.inline import plain
 from handout.loading import SourceFile, load_yaml, located_problems, validate
 from handout.locales import Labels, babel_locale, labels_for
 from handout.logos import Logo, LogoProblem, read_logo
-from handout.schema import Clinic, Content, Document, Layout, Topic
+from handout.schema import Clinic, Content, Document, Layout, Topic, repeated_ids_problem
 from handout.structure import emergency_box_differences
 
 if TYPE_CHECKING:
@@ -257,10 +257,9 @@ def load_content_leniently(path: Path) -> tuple[LoadedContent, dict[tuple[str, s
 
 def _check_unique_ids(source: SourceFile, topics: list[object], whole: InputError) -> None:
     ids = [str(topic["id"]) for topic in topics if isinstance(topic, dict) and isinstance(topic.get("id"), str)]
-    repeated = sorted({topic_id for topic_id in ids if ids.count(topic_id) > 1})
-    if repeated:
-        problem = source.problem(("topics",), f"topic ids must be unique; repeated: {', '.join(repeated)}")
-        raise InputError([*whole.problems, problem])
+    problem = repeated_ids_problem(ids)
+    if problem:
+        raise InputError([*whole.problems, source.problem(("topics",), problem)])
 
 
 def _without_documents(topic: object, failing: dict[tuple[int, str], list[Problem]], index: int) -> object:

@@ -211,11 +211,16 @@ class Content(Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Content:
-        ids = [topic.id for topic in self.topics]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"topic ids must be unique; repeated: {', '.join(repeated)}")
+        problem = repeated_ids_problem([topic.id for topic in self.topics])
+        if problem:
+            raise ValueError(problem)
         return self
+
+
+def repeated_ids_problem(ids: list[str]) -> str:
+    """What is wrong with the topic ids, if some are repeated: also asked of topics a batch leaves out."""
+    repeated = sorted({topic_id for topic_id in ids if ids.count(topic_id) > 1})
+    return f"topic ids must be unique; repeated: {', '.join(repeated)}" if repeated else ""
 
 
 # ---------------------------------------------------------------- clinics

@@ -620,6 +620,25 @@ def test_workers_leave_ctrl_c_to_the_parent(project: Path, tmp_path: Path) -> No
         assert pool.submit(_sigint_disposition).result() == str(signal.SIG_IGN)
 
 
+def _retire_the_topic(project: Path) -> None:
+    project.write_text(
+        project.read_text(encoding="utf-8").replace("status: draft", "status: retired"), encoding="utf-8"
+    )
+
+
+def _refusing_to_remove(monkeypatch: pytest.MonkeyPatch, refused: Path) -> Callable[..., None]:
+    """A file share that will not let ``refused`` be deleted; returns the real Path.unlink."""
+    unlink = Path.unlink
+
+    def refuse(path: Path, missing_ok: bool = False) -> None:
+        if path == refused:
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    return unlink
+
+
 def test_a_retired_topic_is_not_printed_and_its_handouts_leave_the_folder(cli: Callable[..., Run], project: Path,
                                                                           tmp_path: Path) -> None:  # fmt: skip
     """Retired content may be outdated or wrong: staff must not find it in the catalog or the folder any more."""
@@ -627,9 +646,7 @@ def test_a_retired_topic_is_not_printed_and_its_handouts_leave_the_folder(cli: C
     assert batch(cli, project, out, "--langs", "en").exit_code == 0
     built = pdfs(out)
     assert built and all(path.endswith(".pdf") for path in built)
-    project.write_text(
-        project.read_text(encoding="utf-8").replace("status: draft", "status: retired"), encoding="utf-8"
-    )
+    _retire_the_topic(project)
     result = batch(cli, project, out, "--langs", "en")
     assert result.exit_code == 0, result.output
     assert pdfs(out) == set() and not list((out / ".thumbs").glob("**/*.jpg"))
@@ -650,17 +667,8 @@ def test_a_retired_handout_that_cannot_be_removed_is_a_failure_until_it_is(
     out = tmp_path / "out"
     assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
     stuck = out / "costa-azul/en/muscle-calcification-standard.pdf"
-    project.write_text(
-        project.read_text(encoding="utf-8").replace("status: draft", "status: retired"), encoding="utf-8"
-    )
-    unlink = Path.unlink
-
-    def refuse(path: Path, missing_ok: bool = False) -> None:
-        if path == stuck:
-            raise PermissionError(13, "Permission denied", str(path))
-        unlink(path, missing_ok=missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", refuse)
+    _retire_the_topic(project)
+    unlink = _refusing_to_remove(monkeypatch, stuck)
     result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cannot be removed (Permission denied): remove it by hand" in result.stderr and str(stuck) in result.stderr
@@ -678,17 +686,8 @@ def test_a_clinic_page_that_cannot_be_removed_is_left(
     assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0
     page = out / "costa-azul" / "index.html"
     assert page.is_file()
-    project.write_text(
-        project.read_text(encoding="utf-8").replace("status: draft", "status: retired"), encoding="utf-8"
-    )
-    unlink = Path.unlink
-
-    def refuse(path: Path, missing_ok: bool = False) -> None:
-        if path == page:
-            raise PermissionError(13, "Permission denied", str(path))
-        unlink(path, missing_ok=missing_ok)
-
-    monkeypatch.setattr(Path, "unlink", refuse)
+    _retire_the_topic(project)
+    _refusing_to_remove(monkeypatch, page)
     result = batch(cli, project, out, "--langs", "en", "--layouts", "standard")
     assert result.exit_code == 0, result.output
     assert page.is_file() and "costa-azul/index.html" not in (out / "index.html").read_text(encoding="utf-8")
@@ -953,7 +952,7 @@ def test_a_shard_leaves_retired_handouts_to_the_plain_run_that_rewrites_the_cata
     out = tmp_path / "out"
     assert batch(cli, project, out, "--langs", "en").exit_code == 0
     built = pdfs(out)
-    project.write_text(project.read_text(encoding="utf-8").replace("status: draft", "status: retired"))
+    _retire_the_topic(project)
     shard = batch(cli, project, out, "--langs", "en", "--shard", "1/2")
     assert shard.exit_code == 0 and "removed:" not in shard.stderr
     assert pdfs(out) == built, "the catalog of the last plain run still links to them"
