@@ -136,6 +136,7 @@ class BatchReport:
     removed: list[str] = field(default_factory=list)  # handouts of retired topics, taken out of the folder
     outside: list[str] = field(default_factory=list)  # handouts of clinics, languages or layouts that are gone
     catalog: Path | None = None  # the staff page; a shard leaves it to the plain run
+    notes: list[str] = field(default_factory=list)  # for whoever runs it: a manifest it could not read, say
 
     @property
     def failures(self) -> list[Result]:
@@ -355,15 +356,17 @@ def _document_hash(content: LoadedContent, topic_id: str, language: str) -> str:
 # ---------------------------------------------------------------- state
 
 
-def _load_state(out: Path) -> dict[Job, Result]:
-    """What earlier runs built: their manifests, then the journal of builds since."""
+def _load_state(out: Path) -> tuple[dict[Job, Result], list[str]]:
+    """What earlier runs built: their manifests, then the journal of builds since; and a note for each
+    manifest that could not be read, whose handouts are built again."""
     records: dict[Job, Result] = {}
+    notes = []
     for manifest in sorted(out.glob("manifest*.json"), key=_modified):  # the newest says last
-        try:
-            rows = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        for row in rows if isinstance(rows, list) else []:
+        rows, problem = _manifest_rows(manifest)
+        if problem:
+            notes.append(f"{manifest} could not be read ({problem}); the handouts it listed are built again, and "
+                         "those this run does not build are left out of the new manifest and index.html")  # fmt: skip
+        for row in rows:
             result = _result_from(row)
             if result is not None:  # else rebuild it
                 records[result.job] = result
@@ -379,7 +382,20 @@ def _load_state(out: Path) -> dict[Job, Result]:
                 continue
             if result is not None:
                 records[result.job] = result
-    return records
+    return records, notes
+
+
+def _manifest_rows(manifest: Path) -> tuple[list[object], str]:
+    """A manifest's rows, or what makes it unreadable (edited by hand, say)."""
+    try:
+        rows = json.loads(manifest.read_bytes())
+    except OSError as error:
+        return [], error.strerror or str(error)
+    except UnicodeDecodeError:
+        return [], "it is not UTF-8 text"
+    except json.JSONDecodeError as error:
+        return [], f"it is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+    return (rows, "") if isinstance(rows, list) else ([], "it is not a list of handouts")
 
 
 def _modified(path: Path) -> int:
@@ -734,7 +750,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     out = request.out
     _make_folder(out, request.shard)
     cleaning = _removing_stale_temporaries(out)
-    earlier = _load_state(out)
+    earlier, notes = _load_state(out)
     # Like the catalog, which must not link to them, a shard leaves them to the plain run after it.
     removed, unremoved = _remove_retired(out, plan_.retired, earlier) if request.shard == (1, 1) else ([], [])
     state = {} if request.force else earlier
@@ -789,7 +805,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> BatchR
     # A run of the whole matrix has made every shard's journal part of its manifest; a shard ends its own.
     for finished in sorted(out.glob(JOURNALS)) if request.shard == (1, 1) else [journal_file]:
         finished.unlink(missing_ok=True)
-    return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside, catalog)
+    return BatchReport(sorted(results, key=lambda r: r.job), manifest, removed, outside, catalog, notes)
 
 
 class _Journal:

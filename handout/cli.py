@@ -241,6 +241,8 @@ def batch(content: Path, clinics: Path | None, langs: str, topics: str, layouts:
         fail_fast=fail_fast,
     )  # fmt: skip
     report = run_batch(request, progress=_progress_printer())
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     for path in report.removed:
         click.echo(f"removed: {path} (its topic is retired)", err=True)
     if report.outside:

@@ -1164,6 +1164,31 @@ def test_a_manifest_edited_by_hand_rebuilds_what_it_cannot_vouch_for(
     assert len((out / "manifest.csv").read_text(encoding="utf-8").splitlines()) == len(pdfs(out)) + 1
 
 
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda text: text[: len(text) // 2], "it is not valid JSON: "),
+        (lambda text: '{"rows": ' + text + "}", "it is not a list of handouts"),
+        (lambda text: "\udcff" + text, "it is not UTF-8 text"),
+    ],
+)
+def test_a_manifest_that_cannot_be_read_is_named_and_its_handouts_built_again(
+    cli: Callable[..., Run], project: Path, tmp_path: Path, damage: Callable[[str], str], reason: str
+) -> None:
+    out = tmp_path / "out"
+    assert batch(cli, project, out, "--layouts", "standard", "--langs", "en,es").exit_code == 0
+    listed = len(manifest(out))
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    (out / "manifest.json").write_bytes(damage(text).encode("utf-8", "surrogateescape"))
+    again = batch(cli, project, out, "--layouts", "standard", "--langs", "en,es")
+    assert again.exit_code == 0 and "Traceback" not in again.stderr, again.output
+    assert f"note: {out / 'manifest.json'} could not be read ({reason}" in again.stderr
+    assert f"{listed} built, 0 up to date" in again.stdout
+    quiet = batch(cli, project, out, "--layouts", "standard", "--langs", "en,es")
+    assert "note:" not in quiet.stderr and f"0 built, {listed} up to date" in quiet.stdout
+    assert {str(r["path"]) for r in manifest(out)} == pdfs(out)
+
+
 def test_a_forced_run_stopped_early_keeps_what_it_did_not_reach_in_the_catalog(
     cli: Callable[..., Run], project: Path, tmp_path: Path
 ) -> None:
