@@ -325,13 +325,14 @@ def contest(arguments: argparse.Namespace) -> list[str]:
         print(f"handout batch --jobs 2, the first run on a machine (its cache folder empty): {first:7.2f} s")
         inputs = peer_inputs(content, sorted((root / "clinics").glob("*.yaml")), languages)
         # Rounds take turns, so that a busy spell of the machine slows every contender alike.
-        ones, twos, typsts, typsts_with_outputs = [], [], [], []
+        ones, twos, idles, typsts, typsts_with_outputs = [], [], [], [], []
         processor: dict[str, list[float]] = {}  # seconds of processor time of each contender, per round
         for _ in range(arguments.rounds):
             for times, label, jobs, out in ((ones, "--jobs 1", "1", "out1"), (twos, "--jobs 2", "2", "out2")):
                 elapsed, _, used = run_batch(content, root / out, "--jobs", jobs, "--force")
                 times.append(elapsed)
                 processor.setdefault(f"handout batch {label}", []).append(used)
+            idles.append(run_batch(content, root / "out2", "--jobs", "2")[0])  # nothing to build
             with contextlib.suppress(ImportError):
                 peers = ((typsts, "PDFs only", False), (typsts_with_outputs, "with outputs", True))
                 for times, label, outputs in peers:
@@ -343,6 +344,10 @@ def contest(arguments: argparse.Namespace) -> list[str]:
         print(f"handout batch --jobs 1: {one:7.2f} s  {handouts / one:7.1f} handouts/s  {spread(ones)}")
         print(f"handout batch --jobs 2: {two:7.2f} s  {handouts / two:7.1f} handouts/s  {spread(twos)}  "
               f"(scaling {one / two:.2f}x)")  # fmt: skip
+        # What both pay whatever the number of workers: start-up (imports, planning), hashing, manifest, pages.
+        idle = median(idles)
+        print(f"handout batch with nothing to build: {idle:7.2f} s  {spread(idles)}; scaling of the rest "
+              f"{(one - idle) / (two - idle):.2f}x")  # fmt: skip
         if typsts:
             for label, times in (("PDFs only", typsts), ("PDFs + thumbnails, durable writes", typsts_with_outputs)):
                 typst_time = median(times)
