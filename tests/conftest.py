@@ -29,6 +29,12 @@ REPO = Path(__file__).resolve().parent.parent
 TOPIC = "muscle-calcification"
 
 
+def with_second_topic(content: str) -> str:
+    """The content file's text with a copy of its first topic, as ``second-topic``, at its end."""
+    topic = content[content.index(f"  - id: {TOPIC}") :]
+    return content + topic.replace(f"id: {TOPIC}", "id: second-topic", 1)
+
+
 def add_twin(project: Path, changes: dict[str, str], of: str = "okafor-community", twin: str = "okafor-twin") -> None:
     """Copy clinic ``of`` as ``twin`` with ``changes``; with the same look, the two share drawn bodies."""
     clinics = project.parent / "clinics"

@@ -23,7 +23,7 @@ from typing import BinaryIO
 import pypdfium2 as pdfium
 import pytest
 import yaml
-from conftest import Run, forget_drawn_stories
+from conftest import Run, forget_drawn_stories, with_second_topic
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
@@ -351,9 +351,7 @@ def test_a_missing_translation_block_fails_that_language_only(
 def test_a_topic_whose_source_document_has_a_problem_fails_whole_and_the_other_topics_are_built(
     cli: Callable[..., Run], project: Path, tmp_path: Path
 ) -> None:
-    text = project.read_text(encoding="utf-8")
-    topic = text[text.index("  - id: muscle-calcification") :]
-    text += topic.replace("id: muscle-calcification", "id: second-topic", 1)
+    text = with_second_topic(project.read_text(encoding="utf-8"))
     project.write_text(text, encoding="utf-8")
     one_topic = expected_handouts(project, "en,es") // 4  # of the two topics' handouts, one layout
     out = tmp_path / "out"
@@ -374,9 +372,7 @@ def test_a_topic_whose_source_document_has_a_problem_fails_whole_and_the_other_t
 def test_a_topic_left_out_keeps_an_unreadable_clinic_s_earlier_handouts_listed(
     cli: Callable[..., Run], project: Path, tmp_path: Path
 ) -> None:
-    text = project.read_text(encoding="utf-8")
-    topic = text[text.index("  - id: muscle-calcification") :]
-    text += topic.replace("id: muscle-calcification", "id: second-topic", 1)
+    text = with_second_topic(project.read_text(encoding="utf-8"))
     project.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     assert batch(cli, project, out, "--langs", "en", "--layouts", "standard").exit_code == 0

@@ -6,17 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, with_second_topic
 
 from handout.errors import InputError
 from handout.resolve import ALL_LANGUAGES, load_content_leniently
 
 
 def _two_topics(tmp_path: Path, edit: str = "") -> Path:
-    text = (REPO / "content.yaml").read_text(encoding="utf-8")
-    topic = text[text.index("  - id: muscle-calcification") :]
     path = tmp_path / "content.yaml"
-    path.write_text(text + topic.replace("id: muscle-calcification", "id: second-topic", 1) + edit, encoding="utf-8")
+    path.write_text(with_second_topic((REPO / "content.yaml").read_text(encoding="utf-8")) + edit, encoding="utf-8")
     return path
 
 
