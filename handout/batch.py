@@ -445,7 +445,7 @@ def _is_current(job: Job, inputs: dict[str, str], state: dict[Job, Result], out:
 def _with_todays_warnings(result: Result, content: LoadedContent, today: dt.date) -> Result:
     """A handout left as it was is still due for review once its topic's date has passed: say so today. (Of
     a topic left out for its problems, what the run that built it said.)"""
-    topic = next((topic for topic in content.content.topics if topic.id == result.topic), None)
+    topic = content.topics_by_id.get(result.topic)
     if topic is None:
         return result
     due = f"topic '{topic.id}' was due for review on "
@@ -621,12 +621,10 @@ class _Worker:
             key = fit_key(page)
             if key not in self.fits:
                 self.fits[key] = self._body_size(page, key, inputs)
-            drawing = DrawingName(drawing_key(page, self.fits[key]), _sources(inputs))
-            rendered = self._render(page, self.fits[key], drawing)
+            rendered, drawing = self._render(page, self.fits[key], inputs)
             if rendered.pages != 1:  # a kept size that does not fit after all: fit again, and keep that
                 self.fits[key] = self._body_size(page, key, inputs, remembered=False)
-                drawing = DrawingName(drawing_key(page, self.fits[key]), _sources(inputs))
-                rendered = self._render(page, self.fits[key], drawing)
+                rendered, drawing = self._render(page, self.fits[key], inputs)
             verify(rendered.pdf)
             self._put_in_place(job, rendered, drawing)
         except InputError as error:
@@ -652,17 +650,18 @@ class _Worker:
         self.fit_hints[like] = size
         return size
 
-    def _render(self, page: Page, size: float, drawing: DrawingName) -> Rendered:
-        """The page at ``size``; the first like page a worker makes gets the body an earlier run drew, if
-        one did, and keeps the body it drew for later runs if not."""
+    def _render(self, page: Page, size: float, inputs: dict[str, str]) -> tuple[Rendered, DrawingName]:
+        """The page at ``size``, and the name of its body's drawing; the first like page a worker makes gets
+        the body an earlier run drew, if one did, and keeps the body it drew for later runs if not."""
+        drawing = DrawingName(drawing_key(page, size), _sources(inputs))
         if drawing.key in self.drawings:
-            return render(page, size)
+            return render(page, size), drawing
         self.drawings.add(drawing.key)
         remembered = remembered_drawing(page, size, drawing)
         rendered = render(page, size)
         if not remembered and rendered.pages == 1:
             remember_drawing(page, size, drawing)
-        return rendered
+        return rendered, drawing
 
     def _put_in_place(self, job: Job, rendered: Rendered, drawing: DrawingName) -> None:
         """Write the PDF and its thumbnail under temporary names now; the thread that commits them puts

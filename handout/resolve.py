@@ -148,10 +148,14 @@ class LoadedContent:
         index = self.content.topics.index(topic)
         return ("topics", self.topics_in_file[index] if self.topics_in_file else index)
 
+    @cached_property
+    def topics_by_id(self) -> dict[str, Topic]:
+        """The topics by id: a batch looks one up for each of a health system's handouts."""
+        return {topic.id: topic for topic in self.content.topics}
+
     def topic(self, topic_id: str) -> Topic:
-        for topic in self.content.topics:
-            if topic.id == topic_id:
-                return topic
+        if topic_id in self.topics_by_id:
+            return self.topics_by_id[topic_id]
         known = ", ".join(t.id for t in self.content.topics)
         raise NotFoundError(f"no topic '{topic_id}' in {self.source.path}; topics: {known}")
 
